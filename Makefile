@@ -1,0 +1,39 @@
+# `make demo` and `make test` are all a newcomer needs: each sets up .venv when missing or stale.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint typecheck unit bench clean help
+
+help:
+	@echo "make demo   - run Nahbei on this machine and show what happens"
+	@echo "make test   - lint, type-check and run every test"
+	@echo "make bench  - measure speed against baselines (writes benchmarks/results.json)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/nahbei-backend demo
+
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) var reports .mypy_cache .ruff_cache .pytest_cache .hypothesis
