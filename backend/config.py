@@ -1,0 +1,102 @@
+"""Every backend setting, its default and its meaning: the one place they are documented.
+
+Each setting can be given on the command line or as an environment variable named
+``NAHBEI_<NAME>`` (upper case), e.g. ``NAHBEI_DB=/srv/nahbei/nahbei.db``. The defaults work for a
+single small server; ``nahbei-backend settings`` prints this table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+ENV_PREFIX = "NAHBEI_"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = Field("127.0.0.1", description="Address to listen on.")
+    port: int = Field(8080, ge=0, le=65535, description="TCP port to listen on (0 picks a free one).")
+    db: Path = Field(Path("var/nahbei.db"), description="SQLite database file (created with its folder).")
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto", description="Log lines as JSON (production), readable text, or `auto`: text on a terminal."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Lowest level logged."
+    )
+    path_loss_exponent: float = Field(
+        2.0,
+        gt=0,
+        le=6,
+        description="n in d = 10^((tx_power - rssi) / (10 n)); 2 is free space, 2.5-4 indoors.",
+    )
+    max_body_bytes: int = Field(
+        4 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (a 5,000-sighting batch is ~1.5 MB).",
+    )
+    rate_limit_per_s: float = Field(
+        20.0,
+        ge=0,
+        description="Public requests per second allowed per client on average; 0 turns limiting off.",
+    )
+    rate_limit_burst: int = Field(100, ge=1, description="Public requests a client may make at once.")
+    cache_ttl_s: float = Field(
+        30.0,
+        ge=0,
+        description="How long the in-memory read cache trusts itself; changes made through this process show "
+        "at once, changes by another process within this time.",
+    )
+    retention_days: int = Field(
+        30, ge=1, description="Raw sightings are kept this long; hourly roll-ups stay."
+    )
+    silent_after_s: int = Field(3600, ge=60, description="A beacon not heard for this long raises `SILENT`.")
+    low_battery_mv: int = Field(
+        2500, ge=0, description="A beacon reporting less than this raises `LOW_BATTERY`."
+    )
+    agent_silent_after_s: int = Field(
+        600, ge=30, description="An agent without heartbeat this long raises `AGENT_SILENT`."
+    )
+    eid_skew_periods: int = Field(
+        1,
+        ge=0,
+        le=4,
+        description="Rotation periods of beacon clock skew tolerated either way when resolving EIDs.",
+    )
+    max_event_rate_per_hour: int = Field(
+        120,
+        ge=1,
+        description="Prompt events counted per client per prompt per hour; more are answered but not counted.",
+    )
+
+
+def settings_from(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Defaults, then ``NAHBEI_*`` environment variables, then explicit overrides (command line)."""
+    env = os.environ if env is None else env
+    values: dict[str, object] = {}
+    for name in Settings.model_fields:
+        raw = env.get(ENV_PREFIX + name.upper())
+        if raw is not None:
+            values[name] = raw
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings.model_validate(values)
+
+
+def describe() -> str:
+    """The settings table as text, for ``nahbei-backend settings`` and the README."""
+    lines = ["| setting | environment | default | meaning |", "| --- | --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        lines.append(f"| `{name}` | `{ENV_PREFIX}{name.upper()}` | `{field.default}` | {field.description} |")
+    return "\n".join(lines)
+
+
+def first_error(exc: ValidationError) -> str:
+    """One line naming the bad setting, for a clean exit."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "settings"
+    return f"bad setting {where}: {err['msg']}"

@@ -1,0 +1,223 @@
+"""The demo organisation: a hospice, a food bank and a sports club in Leipzig, with beacons of every
+kind and prompts in German and English. Seeded into a fresh database by `nahbei-backend demo`."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from pydantic import TypeAdapter
+
+from backend import auth
+from backend.config import Settings
+from backend.models import AgentIn, BeaconIn, PromptIn, SiteIn
+from backend.storage.sqlite import SqliteStorage
+
+DEMO_EID_IDENTITY_KEY = "6e61686265692d64656d6f2d6569642d"  # "nahbei-demo-eid-", public on purpose
+_BEACON = TypeAdapter[BeaconIn](BeaconIn)
+
+
+def _prompt(kind: str, de: tuple[str, str, str], en: tuple[str, str, str], url: str, **rest: Any) -> PromptIn:
+    texts = {lang: {"title": t, "body": b, "action_label": a} for lang, (t, b, a) in (("de", de), ("en", en))}
+    return PromptIn.model_validate(
+        {"kind": kind, "texts": texts, "action_url": url, "status": "published", **rest}
+    )
+
+
+@dataclass
+class DemoSite:
+    site: SiteIn
+    beacons: list[dict[str, Any]]
+    prompts: list[PromptIn]
+    agent: str
+
+
+DEMO_SITES = [
+    DemoSite(
+        SiteIn(
+            name="Hospiz am Rosental",
+            kind="hospice",
+            lat=51.34672,
+            lon=12.36401,
+            address="Am Rosental 1, 04105 Leipzig",
+            timezone="Europe/Berlin",
+            default_lang="de",
+        ),
+        [
+            {"kind": "ibeacon", "allocate": True, "label": "Eingang", "tx_power": -59},
+            {
+                "kind": "eddystone-eid",
+                "identity_key": DEMO_EID_IDENTITY_KEY,
+                "rotation_exponent": 10,
+                "initial_time": 0,
+                "label": "Garten (EID)",
+                "tx_power": -62,
+            },
+        ],
+        [
+            _prompt(
+                "volunteer",
+                ("Zeit schenken", "Wir suchen Menschen, die vorlesen, zuhören, da sind.", "Ehrenamt ansehen"),
+                (
+                    "Give some time",
+                    "We are looking for people who read, listen and are there.",
+                    "See volunteering",
+                ),
+                "https://example.org/hospiz/ehrenamt",
+                max_distance_m=30,
+                cooldown_s=86400,
+                priority=10,
+            ),
+            _prompt(
+                "donate",
+                ("Spenden", "Jede Spende hilft, Abschiede würdevoll zu gestalten.", "Spenden"),
+                ("Donate", "Every gift helps us make farewells dignified.", "Donate"),
+                "https://example.org/hospiz/spenden",
+                max_distance_m=60,
+                cooldown_s=7 * 86400,
+            ),
+        ],
+        "Pi im Flur",
+    ),
+    DemoSite(
+        SiteIn(
+            name="Tafel Leipzig-Süd",
+            kind="food_bank",
+            lat=51.31903,
+            lon=12.37904,
+            address="Karl-Liebknecht-Str. 100, 04275 Leipzig",
+            timezone="Europe/Berlin",
+            default_lang="de",
+        ),
+        [
+            {
+                "kind": "eddystone-uid",
+                "namespace": "6e61686265692d746166",
+                "instance": "000000000001",
+                "label": "Ausgabe",
+                "tx_power": -59,
+            },
+            {
+                "kind": "altbeacon",
+                "id1": "2f234454-cf6d-4a0f-adf2-f4911ba9ffa6",
+                "id2": 1,
+                "id3": 2,
+                "label": "Lager",
+                "tx_power": -59,
+            },
+        ],
+        [
+            _prompt(
+                "donate",
+                ("Lebensmittel spenden", "Haltbares bitte werktags 9-18 Uhr abgeben.", "Mehr erfahren"),
+                ("Donate food", "Please bring non-perishables on weekdays 9am-6pm.", "Learn more"),
+                "https://example.org/tafel/spenden",
+                max_distance_m=40,
+                cooldown_s=86400,
+                schedule=[{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "18:00"}],
+            ),
+            _prompt(
+                "volunteer",
+                ("Fahrer:innen gesucht", "Samstags Lebensmittel abholen, 3 Stunden.", "Mitmachen"),
+                ("Drivers wanted", "Collect food on Saturdays, 3 hours.", "Join in"),
+                "https://example.org/tafel/fahren",
+                cooldown_s=3 * 86400,
+            ),
+        ],
+        "Pi im Lager",
+    ),
+    DemoSite(
+        SiteIn(
+            name="SV Lindenau 1848",
+            kind="sports_club",
+            lat=51.33812,
+            lon=12.33305,
+            address="Demmeringstr. 20, 04177 Leipzig",
+            timezone="Europe/Berlin",
+            default_lang="de",
+        ),
+        [
+            {
+                "kind": "ibeacon",
+                "uuid": "e2c56db5-dffb-48d2-b060-d0f5a71096e0",
+                "major": 1848,
+                "minor": 1,
+                "label": "Vereinsheim",
+                "tx_power": -59,
+            }
+        ],
+        [
+            _prompt(
+                "event",
+                ("Tag der offenen Tür", "Samstag ab 10 Uhr: Training zum Mitmachen.", "Programm"),
+                ("Open day", "Saturday from 10am: join a training session.", "Programme"),
+                "https://example.org/svl/tag-der-offenen-tuer",
+                max_distance_m=80,
+                cooldown_s=86400,
+            ),
+        ],
+        "Pi im Vereinsheim",
+    ),
+]
+
+
+@dataclass
+class DemoSeed:
+    org_id: int
+    admin_key: str
+    site_ids: list[int] = field(default_factory=list)
+    agent_tokens: dict[int, str] = field(default_factory=dict)
+    beacon_keys: dict[int, list[str]] = field(default_factory=dict)
+
+
+async def seed_demo(settings: Settings, out: TextIO | None = None) -> DemoSeed:
+    """A fresh demo database (any old one at the same path is replaced)."""
+    for suffix in ("", "-wal", "-shm"):
+        settings.db.with_name(settings.db.name + suffix).unlink(missing_ok=True)
+    storage = SqliteStorage(settings.db)
+    await storage.open()
+    now = time.time()
+    try:
+        key = auth.new_secret(auth.ADMIN_PREFIX)
+        seed = DemoSeed(await storage.create_org("Nahbei Demo Leipzig e.V.", auth.secret_hash(key), now), key)
+        for demo in DEMO_SITES:
+            site = await storage.create_site(seed.org_id, demo.site, now)
+            seed.site_ids.append(site.id)
+            beacons = [
+                await storage.create_beacon(seed.org_id, site.id, _BEACON.validate_python(b), now)
+                for b in demo.beacons
+            ]
+            seed.beacon_keys[site.id] = [b.key for b in beacons if b.key]
+            for prompt in demo.prompts:
+                await storage.create_prompt(seed.org_id, site.id, prompt, now)
+            token = auth.new_secret(auth.AGENT_PREFIX)
+            await storage.create_agent(
+                seed.org_id, site.id, AgentIn(name=demo.agent), auth.secret_hash(token)
+            )
+            seed.agent_tokens[site.id] = token
+    finally:
+        await storage.close()
+    if out is not None:
+        _explain(seed, settings, out)
+    return seed
+
+
+def _explain(seed: DemoSeed, settings: Settings, out: TextIO) -> None:
+    base = f"http://{settings.host}:{settings.port}"
+    key = seed.beacon_keys[seed.site_ids[0]][0]
+    site = seed.site_ids[0]
+    out.write(f"""
+Demo organisation seeded into {settings.db}
+  admin key (shown once): {seed.admin_key}
+  agent token of the hospice's Pi: {seed.agent_tokens[site]}
+
+Try, in another terminal:
+  curl -s {base}/v1/nearby?lat=51.3467\\&lon=12.364\\&radius_m=5000
+  curl -s -X POST {base}/v1/resolve -H 'Content-Type: application/json' -H 'Accept-Language: en' \\
+       -d '{{"observations": [{{"beacon": "{key}", "rssi": -65}}]}}'
+  curl -s {base}/v1/regions
+  curl -s -H 'Authorization: Bearer {seed.admin_key}' {base}/v1/admin/sites/{site}/health
+  curl -s {base}/openapi.json
+""")
+    out.flush()

@@ -1,0 +1,35 @@
+"""Domain errors. The HTTP layer turns each into a problem-details answer in one place."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, field: tuple[str | int, ...] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+class Invalid(DomainError):
+    status = 422
+    title = "Invalid request"
+
+
+class Exhausted(DomainError):
+    """A pool the service allocates from (iBeacon majors or minors) has run out."""
+
+    status = 409
+    title = "No identities left"

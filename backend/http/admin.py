@@ -1,0 +1,207 @@
+"""Site staff's endpoints: sites, beacons, prompts and agents of their own organisation only.
+
+Every lookup is scoped by the organisation of the admin key, so another organisation's ids answer
+404, exactly like ids that do not exist. Every change clears the read cache.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel
+
+from backend import auth, health
+from backend.http.operations import Call
+from backend.models import (
+    AgentCreated,
+    AgentHealth,
+    AgentList,
+    BeaconHealth,
+    BeaconList,
+    HourlyEvents,
+    HourlySightings,
+    PromptList,
+    SiteHealth,
+    SiteList,
+    SiteStats,
+    StatsQuery,
+)
+from backend.storage.rows import utc
+from beacon_agent.wire import PromptEventType
+
+
+def _changed(call: Call, result: BaseModel | None) -> BaseModel | None:
+    call.state.catalog.invalidate()
+    return result
+
+
+# --- sites ---
+
+
+async def create_site(call: Call) -> BaseModel | None:
+    return _changed(call, await call.state.storage.create_site(call.org, call.body, call.state.clock()))
+
+
+async def list_sites(call: Call) -> SiteList:
+    return SiteList(sites=await call.state.storage.list_sites(call.org))
+
+
+async def get_site(call: Call) -> BaseModel:
+    return await call.state.storage.get_site(call.org, call.ids["site_id"])
+
+
+async def update_site(call: Call) -> BaseModel | None:
+    return _changed(call, await call.state.storage.update_site(call.org, call.ids["site_id"], call.body))
+
+
+async def delete_site(call: Call) -> None:
+    await call.state.storage.delete_site(call.org, call.ids["site_id"])
+    _changed(call, None)
+
+
+# --- beacons ---
+
+
+async def create_beacon(call: Call) -> BaseModel | None:
+    storage = call.state.storage
+    return _changed(
+        call, await storage.create_beacon(call.org, call.ids["site_id"], call.body, call.state.clock())
+    )
+
+
+async def list_beacons(call: Call) -> BeaconList:
+    return BeaconList(beacons=await call.state.storage.list_beacons(call.org, call.ids["site_id"]))
+
+
+async def get_beacon(call: Call) -> BaseModel:
+    return await call.state.storage.get_beacon(call.org, call.ids["site_id"], call.ids["beacon_id"])
+
+
+async def update_beacon(call: Call) -> BaseModel | None:
+    ids = call.ids
+    return _changed(
+        call, await call.state.storage.update_beacon(call.org, ids["site_id"], ids["beacon_id"], call.body)
+    )
+
+
+async def delete_beacon(call: Call) -> None:
+    await call.state.storage.decommission_beacon(call.org, call.ids["site_id"], call.ids["beacon_id"])
+    _changed(call, None)
+
+
+# --- prompts ---
+
+
+async def create_prompt(call: Call) -> BaseModel | None:
+    storage = call.state.storage
+    return _changed(
+        call, await storage.create_prompt(call.org, call.ids["site_id"], call.body, call.state.clock())
+    )
+
+
+async def list_prompts(call: Call) -> PromptList:
+    return PromptList(prompts=await call.state.storage.list_prompts(call.org, call.ids["site_id"]))
+
+
+async def get_prompt(call: Call) -> BaseModel:
+    return await call.state.storage.get_prompt(call.org, call.ids["site_id"], call.ids["prompt_id"])
+
+
+async def update_prompt(call: Call) -> BaseModel | None:
+    ids, now = call.ids, call.state.clock()
+    prompt = await call.state.storage.update_prompt(
+        call.org, ids["site_id"], ids["prompt_id"], call.body, now
+    )
+    return _changed(call, prompt)
+
+
+async def delete_prompt(call: Call) -> None:
+    await call.state.storage.delete_prompt(call.org, call.ids["site_id"], call.ids["prompt_id"])
+    _changed(call, None)
+
+
+# --- agents ---
+
+
+async def create_agent(call: Call) -> BaseModel | None:
+    token = auth.new_secret(auth.AGENT_PREFIX)
+    agent = await call.state.storage.create_agent(
+        call.org, call.ids["site_id"], call.body, auth.secret_hash(token)
+    )
+    return _changed(call, AgentCreated(**agent.model_dump(), token=token))
+
+
+async def list_agents(call: Call) -> AgentList:
+    return AgentList(agents=await call.state.storage.list_agents(call.org, call.ids["site_id"]))
+
+
+async def get_agent(call: Call) -> BaseModel:
+    return await call.state.storage.get_agent(call.org, call.ids["site_id"], call.ids["agent_id"])
+
+
+async def update_agent(call: Call) -> BaseModel | None:
+    ids = call.ids
+    return _changed(
+        call, await call.state.storage.update_agent(call.org, ids["site_id"], ids["agent_id"], call.body)
+    )
+
+
+# --- health and stats ---
+
+
+async def site_health(call: Call) -> SiteHealth:
+    storage, settings, now = call.state.storage, call.state.settings, call.state.clock()
+    site_id = call.ids["site_id"]
+    beacons = []
+    for activity in await storage.beacon_activity(call.org, site_id, now):
+        b = activity.beacon
+        beacons.append(
+            BeaconHealth(
+                beacon_id=b.id,
+                label=b.label,
+                key=b.key,
+                status=b.status,
+                last_seen=utc(activity.last_seen),
+                sightings_last_hour=activity.sightings_last_hour,
+                battery_mv=activity.battery_mv,
+                alerts=health.beacon_alerts(b.status, activity.last_seen, activity.battery_mv, now, settings),
+            )
+        )
+    agents = []
+    for agent in await storage.list_agents(call.org, site_id):
+        beat = agent.last_heartbeat.timestamp() if agent.last_heartbeat else None
+        agents.append(
+            AgentHealth(
+                agent_id=agent.id,
+                name=agent.name,
+                last_heartbeat=agent.last_heartbeat,
+                heartbeat=agent.heartbeat,
+                alerts=health.agent_alerts(agent.revoked, beat, agent.heartbeat, now, settings),
+            )
+        )
+    alerts = [f"{a}:beacon:{b.beacon_id}" for b in beacons for a in b.alerts]
+    alerts += [f"{a}:agent:{g.agent_id}" for g in agents for a in g.alerts]
+    return SiteHealth(
+        site_id=site_id, checked_at=call.state.now(), beacons=beacons, agents=agents, alerts=alerts
+    )
+
+
+async def site_stats(call: Call) -> SiteStats:
+    q: StatsQuery = call.query
+    until = q.until or call.state.now()
+    since = q.since or until - timedelta(days=7)
+    storage, site_id = call.state.storage, call.ids["site_id"]
+    span = (call.org, site_id, since.timestamp(), until.timestamp())
+    sightings = [
+        HourlySightings(hour=_hour(c.hour), beacon_key=c.key, sightings=c.a, advertisements=c.b)
+        for c in await storage.sighting_counts(*span)
+    ]
+    events = [
+        HourlyEvents(hour=_hour(c.hour), type=PromptEventType(c.key), prompt_id=c.a, count=c.b)
+        for c in await storage.event_counts(*span)
+    ]
+    return SiteStats(site_id=site_id, since=since, until=until, sightings=sightings, prompt_events=events)
+
+
+def _hour(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)

@@ -1,0 +1,137 @@
+"""The agents' endpoints: sighting batches in (idempotent per batch id), heartbeats and instructions out.
+
+An agent reports for its own site only: the token names the agent. Sightings of beacons that are not
+registered to the agent's organisation are not stored (they may be anyone's device) but counted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from backend.eids import beacon_clock
+from backend.http.operations import Call
+from backend.prompts import current_prompts, views
+from backend.storage import AgentPrincipal, StoredSighting
+from beacon_agent.keys import KeyKind, parse_key
+from beacon_agent.wire import (
+    Advertise,
+    AdvertiseAltBeacon,
+    AdvertiseEddystoneEid,
+    AdvertiseEddystoneUid,
+    AdvertiseIBeacon,
+    Heartbeat,
+    HeartbeatAck,
+    PromptView,
+    Sighting,
+    SightingAck,
+    SightingBatch,
+)
+
+# An agent's clock that is this far ahead of the server's is not believed (see `_server_time`).
+MAX_FUTURE_S = 300.0
+
+
+async def sightings(call: Call) -> SightingAck:
+    batch: SightingBatch = call.body
+    state, principal = call.state, call.principal
+    now = state.clock()
+    stored: list[StoredSighting] = []
+    for sighting in batch.sightings:
+        sighting = _server_time(sighting, now)
+        beacon_id = await _beacon_of(call, principal, sighting)
+        if beacon_id is not None:
+            stored.append(StoredSighting(beacon_id, sighting))
+    result = await state.storage.ingest(principal, str(batch.batch_id), stored, now)
+    if result.duplicate:
+        state.metrics.duplicate_batches.inc()
+    else:
+        state.metrics.sightings.inc(result.accepted)
+        state.metrics.sightings_ignored.inc(len(batch.sightings) - result.accepted)
+    return SightingAck(
+        accepted=result.accepted, duplicate=result.duplicate, prompts=await _site_prompts(call)
+    )
+
+
+async def heartbeat(call: Call) -> HeartbeatAck:
+    beat: Heartbeat = call.body
+    state, principal = call.state, call.principal
+    now = state.clock()
+    beacon_id = await state.storage.record_heartbeat(principal.agent_id, beat, now)
+    advertise = None if beacon_id is None else await _advertise(call, principal, beacon_id, now)
+    return HeartbeatAck(server_time=datetime.fromtimestamp(now, UTC), advertise=advertise)
+
+
+def _server_time(sighting: Sighting, now: float) -> Sighting:
+    """An agent whose clock runs ahead (no NTP yet after boot) would file sightings in the future."""
+    ahead = sighting.last_seen.timestamp() - now
+    if ahead <= MAX_FUTURE_S:
+        return sighting
+    span = max(0.0, sighting.last_seen.timestamp() - sighting.first_seen.timestamp())
+    last = datetime.fromtimestamp(now, UTC)
+    first = datetime.fromtimestamp(now - span, UTC)
+    return sighting.model_copy(update={"first_seen": first, "last_seen": last})
+
+
+async def _beacon_of(call: Call, principal: AgentPrincipal, sighting: Sighting) -> int | None:
+    catalog = call.state.catalog
+    parsed = parse_key(sighting.beacon)
+    if parsed.kind is KeyKind.EDDYSTONE_EID:
+        eid = await catalog.eid_beacon(bytes.fromhex(str(parsed.parts[0])), sighting.last_seen.timestamp())
+        return eid.id if eid is not None and eid.org_id == principal.org_id else None
+    ref = await catalog.beacon(sighting.beacon)
+    return ref.id if ref is not None and ref.org_id == principal.org_id else None
+
+
+async def _site_prompts(call: Call) -> list[PromptView]:
+    site_id = call.principal.site_id
+    site = (await call.state.catalog.sites([site_id])).get(site_id)
+    if site is None:
+        return []
+    prompts = (await call.state.catalog.prompts([site_id]))[site_id]
+    return views(
+        current_prompts(prompts, site, call.state.now()), None, [], site.default_lang, check_distance=False
+    )
+
+
+async def _advertise(call: Call, principal: AgentPrincipal, beacon_id: int, now: float) -> Advertise | None:
+    storage = call.state.storage
+    beacon = await storage.get_beacon(principal.org_id, principal.site_id, beacon_id)
+    if beacon.status != "active":
+        return None
+    ident = beacon.identity
+    match beacon.kind:
+        case "ibeacon":
+            return AdvertiseIBeacon(
+                kind="ibeacon",
+                uuid=ident["uuid"],
+                major=ident["major"],
+                minor=ident["minor"],
+                tx_power=beacon.tx_power,
+            )
+        case "altbeacon":
+            return AdvertiseAltBeacon(
+                kind="altbeacon",
+                id1=ident["id1"],
+                id2=ident["id2"],
+                id3=ident["id3"],
+                tx_power=beacon.tx_power,
+            )
+        case "eddystone-uid":
+            return AdvertiseEddystoneUid(
+                kind="eddystone-uid",
+                namespace=ident["namespace"],
+                instance=ident["instance"],
+                tx_power=beacon.tx_power,
+            )
+        case "eddystone-eid":
+            eid = await storage.eid_beacon(beacon_id)
+            if eid is None:
+                return None
+            return AdvertiseEddystoneEid(
+                kind="eddystone-eid",
+                identity_key=eid.identity_key.hex(),
+                rotation_exponent=eid.rotation_exponent,
+                beacon_time=beacon_clock(eid, now),
+                tx_power=beacon.tx_power,
+            )
+    return None

@@ -1,0 +1,141 @@
+"""`create_app(settings)`: the aiohttp application, its resources and its middlewares."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from importlib.metadata import version as package_version
+
+import structlog
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from backend.catalog import Catalog
+from backend.config import Settings
+from backend.http.openapi import document
+from backend.http.problems import problem_middleware
+from backend.http.routes import OPERATIONS
+from backend.http.state import STATE, AppState
+from backend.ratelimit import RateLimiter
+from backend.storage import Storage
+from backend.storage.sqlite import SqliteStorage
+
+log = structlog.get_logger(__name__)
+
+PURGE_EVERY_S = 3600.0
+_PUBLIC_PREFIXES = ("/v1/resolve", "/v1/nearby", "/v1/sites", "/v1/regions", "/v1/prompts")
+
+
+def create_app(
+    settings: Settings, *, clock: Callable[[], float] = time.time, storage: Storage | None = None
+) -> web.Application:
+    storage = storage or SqliteStorage(settings.db)
+    state = AppState(
+        settings=settings,
+        storage=storage,
+        catalog=Catalog(storage, clock, ttl_s=settings.cache_ttl_s, skew_periods=settings.eid_skew_periods),
+        clock=clock,
+        limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
+        event_limiter=RateLimiter(
+            settings.max_event_rate_per_hour / 3600.0, burst=settings.max_event_rate_per_hour
+        ),
+    )
+    app = web.Application(
+        client_max_size=settings.max_body_bytes, middlewares=[edge_middleware, problem_middleware]
+    )
+    app[STATE] = state
+    for op in OPERATIONS:
+        app.router.add_route(op.method, op.route_path, op.bind(), name=op.name)
+    app.router.add_get("/healthz", healthz, name="healthz")
+    app.router.add_get("/metrics", metrics, name="metrics")
+    app.router.add_get("/openapi.json", openapi, name="openapi")
+    app.cleanup_ctx.append(_storage_ctx)
+    app.cleanup_ctx.append(_purge_ctx)
+    return app
+
+
+async def _storage_ctx(app: web.Application) -> AsyncIterator[None]:
+    state = app[STATE]
+    await state.storage.open()
+    yield
+    await state.storage.close()
+
+
+async def _purge_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Raw sightings older than the retention time go; the hourly roll-ups stay."""
+    state = app[STATE]
+
+    async def purge_forever() -> None:
+        while True:
+            before = state.clock() - state.settings.retention_days * 86400
+            deleted = await state.storage.purge_sightings(before)
+            if deleted:
+                log.info(
+                    "purged old sightings", deleted=deleted, retention_days=state.settings.retention_days
+                )
+            await asyncio.sleep(PURGE_EVERY_S)
+
+    task = asyncio.create_task(purge_forever())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+@web.middleware
+async def edge_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """CORS for the app's endpoints, metrics and one log line per request; no addresses, no queries."""
+    public = request.path.startswith(_PUBLIC_PREFIXES)
+    if public and request.method == "OPTIONS":
+        response: web.StreamResponse = web.Response(status=204)
+        response.headers.update(
+            {
+                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                "Access-Control-Allow-Headers": "Content-Type, Accept-Language",
+                "Access-Control-Max-Age": "86400",
+            }
+        )
+    else:
+        state = request.app[STATE]
+        started = time.perf_counter()
+        response = await handler(request)
+        route = request.match_info.route.name or "unmatched"
+        elapsed = time.perf_counter() - started
+        state.metrics.requests.labels(route, str(response.status)).inc()
+        state.metrics.latency.labels(route).observe(elapsed)
+        if response.status >= 500:
+            log.warning(
+                "request failed", operation=route, status=response.status, ms=round(elapsed * 1000, 2)
+            )
+    if public:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Vary"] = "Accept-Language"
+    return response
+
+
+async def healthz(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    await state.catalog.regions()
+    return web.json_response({"status": "ok", "version": _version()}, headers={"Cache-Control": "no-store"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[STATE].metrics.registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    doc = document(OPERATIONS, request.app[STATE].settings, _version())
+    return web.Response(text=json.dumps(doc), content_type="application/json")
+
+
+def _version() -> str:
+    try:
+        return package_version("nahbei")
+    except Exception:
+        return "0+unknown"

@@ -1,0 +1,164 @@
+"""Operations: each endpoint declared once, with its models, so validation and `/openapi.json` agree.
+
+An `Operation` names its path, access (public, agent, admin, open), request body type, query model
+and answer type. `bind()` turns it into an aiohttp handler that reads and validates input, checks the
+caller's token and renders the answer; `backend.http.openapi` renders the same declarations as the
+OpenAPI document, so the document cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from backend import auth
+from backend.http.problems import is_json, problem_response, validation_problem
+from backend.http.state import STATE, AppState
+from backend.storage import AgentPrincipal
+
+Access = Literal["public", "agent", "admin", "open"]
+Handler = Callable[["Call"], Awaitable[BaseModel | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """Everything a handler needs, validated: no handler touches the raw request body or query."""
+
+    request: web.Request
+    state: AppState
+    body: Any
+    query: Any
+    ids: dict[str, int]
+    org_id: int | None = None
+    agent: AgentPrincipal | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def org(self) -> int:
+        assert self.org_id is not None
+        return self.org_id
+
+    @property
+    def principal(self) -> AgentPrincipal:
+        assert self.agent is not None
+        return self.agent
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    access: Access
+    tag: str
+    body: Any = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    cache_control: str = "no-store"
+    errors: tuple[int, ...] = ()
+    description: str = ""
+    _adapter: TypeAdapter[Any] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.body is not None:
+            object.__setattr__(self, "_adapter", TypeAdapter(self.body))
+
+    @property
+    def name(self) -> str:
+        return self.handler.__name__
+
+    @property
+    def route_path(self) -> str:
+        """The aiohttp path: ids are digits only, so anything else is a plain 404 from the router."""
+        path = self.path
+        for part in path.split("/"):
+            if part.startswith("{") and part.endswith("}"):
+                path = path.replace(part, "{" + part[1:-1] + r":\d{1,18}}")
+        return path
+
+    def bind(self) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            state = request.app[STATE]
+            if self.access == "public":
+                _limit(request, state)
+            org_id, agent = await _authenticate(self.access, request, state)
+            call = Call(
+                request=request,
+                state=state,
+                body=await self._read_body(request),
+                query=_read_query(self.query, request),
+                ids={k: int(v) for k, v in request.match_info.items()},
+                org_id=org_id,
+                agent=agent,
+            )
+            result = await self.handler(call)
+            headers = {"Cache-Control": self.cache_control, **call.headers}
+            if result is None:
+                return web.Response(status=204, headers=headers)
+            return web.Response(
+                status=self.status,
+                body=result.model_dump_json().encode(),
+                content_type="application/json",
+                headers=headers,
+            )
+
+        handle.__name__ = self.name
+        return handle
+
+    async def _read_body(self, request: web.Request) -> Any:
+        if self._adapter is None:
+            return None
+        if not is_json(request.content_type):
+            raise web.HTTPUnsupportedMediaType(text="send JSON with Content-Type: application/json")
+        raw = await request.read()
+        try:
+            return self._adapter.validate_json(raw)
+        except ValidationError as exc:
+            raise validation_problem(exc) from None
+
+
+def _read_query(model: type[BaseModel] | None, request: web.Request) -> Any:
+    if model is None:
+        return None
+    try:
+        return model.model_validate({k: request.query.getone(k) for k in request.query})
+    except ValidationError as exc:
+        raise validation_problem(exc, location="query") from None
+
+
+def _limit(request: web.Request, state: AppState) -> None:
+    wait = state.limiter.take(state.client_id(request), state.clock())
+    if wait is not None:
+        state.metrics.rate_limited.inc()
+        seconds = max(1, int(wait + 0.999))
+        raise problem_response(
+            429,
+            "Too Many Requests",
+            f"slow down: try again in {seconds} s",
+            headers={"Retry-After": str(seconds)},
+        )
+
+
+async def _authenticate(access: Access, request: web.Request, state: AppState) -> tuple[int | None, Any]:
+    if access in ("public", "open"):
+        return None, None
+    token = auth.bearer(request.headers.get("Authorization"))
+    if token is not None:
+        token_hash = auth.secret_hash(token)
+        if access == "admin" and (org_id := await state.catalog.admin_org(token_hash)) is not None:
+            return org_id, None
+        if access == "agent" and (agent := await state.catalog.agent(token_hash)) is not None:
+            return None, agent
+    kind = "an organisation's admin key" if access == "admin" else "an agent token"
+    raise problem_response(
+        401,
+        "Unauthorized",
+        f"send {kind} as 'Authorization: Bearer <token>'",
+        headers={"WWW-Authenticate": 'Bearer realm="nahbei"'},
+    )

@@ -1,0 +1,123 @@
+"""The companion app's endpoints: resolve beacons, find sites nearby, read a site, report events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from backend import geo
+from backend.errors import NotFound
+from backend.http.operations import Call
+from backend.prompts import current_prompts, language_preferences, views
+from backend.storage.rows import hour_of
+from beacon_agent.keys import KeyKind, parse_key
+from beacon_agent.wire import (
+    LangQuery,
+    NearbyQuery,
+    Observation,
+    PromptEvent,
+    RegionsAnswer,
+    ResolveRequest,
+    SitesAnswer,
+    SiteView,
+    SiteWithPrompts,
+)
+
+
+async def resolve(call: Call) -> SitesAnswer:
+    request: ResolveRequest = call.body
+    nearest: dict[int, float | None] = {}
+    for observation in request.observations:
+        found = await _locate(call, observation)
+        if found is None:
+            continue
+        site_id, distance = found
+        if site_id not in nearest or _closer(distance, nearest[site_id]):
+            nearest[site_id] = distance
+    order = sorted(nearest, key=lambda s: (nearest[s] is None, nearest[s] or 0.0, s))
+    return await _answer(call, [(s, nearest[s]) for s in order], request.lang, check_distance=True)
+
+
+async def nearby(call: Call) -> SitesAnswer:
+    q: NearbyQuery = call.query
+    found = await call.state.storage.sites_near(q.lat, q.lon, q.radius_m, q.kind, q.limit)
+    return await _answer(
+        call, [(site.id, distance) for site, distance in found], q.lang, check_distance=False
+    )
+
+
+async def site(call: Call) -> SiteWithPrompts:
+    q: LangQuery = call.query
+    answer = await _answer(call, [(call.ids["site_id"], None)], q.lang, check_distance=False)
+    if not answer.sites:
+        raise NotFound(f"site {call.ids['site_id']} not found")
+    return answer.sites[0]
+
+
+async def regions(call: Call) -> RegionsAnswer:
+    return RegionsAnswer(regions=await call.state.catalog.regions())
+
+
+async def prompt_event(call: Call) -> None:
+    event: PromptEvent = call.body
+    prompt_id = call.ids["prompt_id"]
+    state = call.state
+    if not await state.storage.prompt_exists(prompt_id):
+        raise NotFound(f"prompt {prompt_id} not found")
+    # Answered the same either way, so a client cannot tell whether it is being counted.
+    if state.event_limiter.take((state.client_id(call.request), prompt_id, str(event.type)), state.clock()):
+        state.metrics.events_uncounted.inc()
+        return None
+    await state.storage.record_event(prompt_id, event.type, hour_of(state.clock()))
+    return None
+
+
+async def _locate(call: Call, observation: Observation) -> tuple[int, float | None] | None:
+    """The site an observed beacon belongs to and the estimated distance; None if it is not ours."""
+    catalog, settings = call.state.catalog, call.state.settings
+    parsed = parse_key(observation.beacon)
+    if parsed.kind is KeyKind.EDDYSTONE_EID:
+        eid = await catalog.eid_beacon(bytes.fromhex(str(parsed.parts[0])), call.state.clock())
+        if eid is None:
+            return None
+        site_id, registered_power = eid.site_id, eid.tx_power
+    else:
+        ref = await catalog.beacon(observation.beacon)
+        if ref is None or not ref.active:
+            return None
+        site_id, registered_power = ref.site_id, ref.tx_power
+    tx_power = observation.tx_power if observation.tx_power is not None else registered_power
+    return site_id, geo.estimate_distance_m(observation.rssi, tx_power, settings.path_loss_exponent)
+
+
+def _closer(candidate: float | None, current: float | None) -> bool:
+    if candidate is None:
+        return False
+    return current is None or candidate < current
+
+
+async def _answer(
+    call: Call, found: Sequence[tuple[int, float | None]], lang: str | None, *, check_distance: bool
+) -> SitesAnswer:
+    ids = [site_id for site_id, _ in found]
+    sites = await call.state.catalog.sites(ids)
+    prompts = await call.state.catalog.prompts(ids)
+    preferences = language_preferences(lang, call.request.headers.get("Accept-Language"))
+    now = call.state.now()
+    answer = []
+    for site_id, distance in found:
+        site = sites.get(site_id)
+        if site is None:
+            continue
+        current = current_prompts(prompts.get(site_id, []), site, now)
+        answer.append(
+            SiteWithPrompts(
+                site=SiteView.model_validate(site.model_dump()),
+                distance_m=None if distance is None else round(distance, 1),
+                prompts=views(
+                    current, distance, preferences, site.default_lang, check_distance=check_distance
+                ),
+            )
+        )
+    languages = sorted({p.lang for s in answer for p in s.prompts})
+    call.headers["Content-Language"] = ", ".join(languages) or (preferences[0] if preferences else "de")
+    return SitesAnswer(sites=answer)

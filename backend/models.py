@@ -1,0 +1,341 @@
+"""The admin API's models: what site staff send and get back.
+
+Strict (unknown fields are an error) because the people typing these are volunteers, and a typo
+should say so rather than be ignored. The app- and agent-facing models are in `beacon_agent.wire`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from backend import geo
+from backend.schedule import ScheduleWindow, check_timezone
+from beacon_agent.keys import canonical_uuid
+from beacon_agent.wire import MAX_TEXT, Lang, PromptEventType, PromptKind, SiteKind, TxPower
+
+Hex = StringConstraints(pattern=r"^[0-9a-fA-F]+$", to_lower=True)
+U16 = Annotated[int, Field(ge=0, le=0xFFFF)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class Created(BaseModel):
+    id: int
+
+
+# --- sites ---------------------------------------------------------------------------------------
+
+
+class SiteFields(Strict):
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _finite(self) -> SiteFields:
+        geo.check_lat_lon(self.lat, self.lon)
+        return self
+
+
+class SiteIn(SiteFields):
+    name: Name
+    timezone: str = Field("Europe/Berlin", max_length=64, description="IANA time zone of the site.")
+    default_lang: Lang = "de"
+    kind: SiteKind = SiteKind.OTHER
+    address: str = Field("", max_length=500)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return check_timezone(value)
+
+
+class SitePatch(Strict):
+    name: Name | None = None
+    lat: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
+    lon: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
+    timezone: str | None = Field(None, max_length=64)
+    default_lang: Lang | None = None
+    kind: SiteKind | None = None
+    address: str | None = Field(None, max_length=500)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+
+class Site(BaseModel):
+    id: int
+    name: str
+    kind: SiteKind
+    lat: float
+    lon: float
+    address: str
+    timezone: str
+    default_lang: str
+    ibeacon_major: int | None = Field(description="The major allocated to this site's iBeacons, if any.")
+
+
+class SiteList(BaseModel):
+    sites: list[Site]
+
+
+# --- beacons -------------------------------------------------------------------------------------
+
+
+class BeaconCommon(Strict):
+    label: str = Field("", max_length=200)
+    tx_power: TxPower = Field(-59, description="Measured power at 1 m, dBm, as the beacon advertises it.")
+
+
+class IBeaconIn(BeaconCommon):
+    kind: Literal["ibeacon"]
+    uuid: str | None = Field(None, max_length=40)
+    major: U16 | None = None
+    minor: U16 | None = None
+    allocate: bool = Field(False, description="Let the service choose uuid/major/minor (few app regions).")
+
+    @field_validator("uuid")
+    @classmethod
+    def _uuid(cls, value: str | None) -> str | None:
+        return None if value is None else canonical_uuid(value)
+
+    @model_validator(mode="after")
+    def _complete(self) -> IBeaconIn:
+        given = [self.uuid is not None, self.major is not None, self.minor is not None]
+        if self.allocate and any(given):
+            raise ValueError("give either allocate: true or uuid, major and minor, not both")
+        if not self.allocate and not all(given):
+            raise ValueError("uuid, major and minor are required unless allocate is true")
+        return self
+
+
+class AltBeaconIn(BeaconCommon):
+    kind: Literal["altbeacon"]
+    id1: str = Field(max_length=40)
+    id2: U16
+    id3: U16
+
+    @field_validator("id1")
+    @classmethod
+    def _uuid(cls, value: str) -> str:
+        return canonical_uuid(value)
+
+
+class EddystoneUidIn(BeaconCommon):
+    kind: Literal["eddystone-uid"]
+    namespace: Annotated[str, Hex, StringConstraints(min_length=20, max_length=20)]
+    instance: Annotated[str, Hex, StringConstraints(min_length=12, max_length=12)]
+
+
+class EddystoneEidIn(BeaconCommon):
+    kind: Literal["eddystone-eid"]
+    identity_key: Annotated[str, Hex, StringConstraints(min_length=32, max_length=32)]
+    rotation_exponent: int = Field(ge=0, le=15, description="K: the EID changes every 2^K s of beacon clock.")
+    initial_time: int = Field(ge=0, lt=2**32, description="The beacon's clock, in seconds, now.")
+
+
+BeaconIn = Annotated[IBeaconIn | AltBeaconIn | EddystoneUidIn | EddystoneEidIn, Field(discriminator="kind")]
+
+BeaconStatus = Literal["active", "inactive", "decommissioned"]
+
+
+class BeaconPatch(Strict):
+    label: str | None = Field(None, max_length=200)
+    tx_power: TxPower | None = None
+    status: Literal["active", "inactive"] | None = None
+
+
+class Beacon(BaseModel):
+    id: int
+    site_id: int
+    kind: str
+    key: str | None = Field(description="Canonical key; null for EID beacons, whose key rotates.")
+    label: str
+    tx_power: int
+    status: BeaconStatus
+    identity: dict[str, Any] = Field(description="The kind's identity fields (never the EID identity key).")
+
+
+class BeaconList(BaseModel):
+    beacons: list[Beacon]
+
+
+# --- prompts -------------------------------------------------------------------------------------
+
+
+class PromptText(Strict):
+    title: str = Field(min_length=1, max_length=120)
+    body: str = Field("", max_length=MAX_TEXT)
+    action_label: str = Field("", max_length=60)
+
+
+HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https://[^\s/$.?#][^\s]*$", max_length=2000)]
+PromptStatus = Literal["draft", "published", "archived"]
+
+
+class PromptFields(Strict):
+    @model_validator(mode="after")
+    def _dates(self) -> PromptFields:
+        start, end = getattr(self, "valid_from", None), getattr(self, "valid_until", None)
+        if start is not None and end is not None and end <= start:
+            raise ValueError("valid_until must be after valid_from")
+        return self
+
+
+class PromptIn(PromptFields):
+    kind: PromptKind
+    texts: dict[Lang, PromptText] = Field(min_length=1, max_length=20)
+    action_url: HttpsUrl | None = None
+    status: PromptStatus = "draft"
+    max_distance_m: float | None = Field(None, gt=0, le=10_000)
+    cooldown_s: int = Field(3600, ge=0, le=30 * 86400)
+    priority: int = Field(0, ge=-1000, le=1000, description="Higher first.")
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    schedule: list[ScheduleWindow] | None = Field(None, max_length=28)
+
+
+class PromptPatch(PromptFields):
+    kind: PromptKind | None = None
+    texts: dict[Lang, PromptText] | None = Field(None, min_length=1, max_length=20)
+    action_url: HttpsUrl | None = None
+    status: PromptStatus | None = None
+    max_distance_m: float | None = Field(None, gt=0, le=10_000)
+    cooldown_s: int | None = Field(None, ge=0, le=30 * 86400)
+    priority: int | None = Field(None, ge=-1000, le=1000)
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    schedule: list[ScheduleWindow] | None = Field(None, max_length=28)
+
+
+class Prompt(BaseModel):
+    id: int
+    site_id: int
+    kind: PromptKind
+    texts: dict[str, PromptText]
+    action_url: str | None
+    status: PromptStatus
+    max_distance_m: float | None
+    cooldown_s: int
+    priority: int
+    valid_from: datetime | None
+    valid_until: datetime | None
+    schedule: list[ScheduleWindow] | None
+
+
+class PromptList(BaseModel):
+    prompts: list[Prompt]
+
+
+# --- agents --------------------------------------------------------------------------------------
+
+
+class AgentIn(Strict):
+    name: Name
+    advertise_beacon_id: int | None = Field(
+        None, ge=1, description="A beacon of this site the agent advertises."
+    )
+
+
+class AgentPatch(Strict):
+    name: Name | None = None
+    advertise_beacon_id: int | None = Field(None, ge=1)
+    revoked: bool | None = Field(None, description="true withdraws the token for good.")
+
+
+class Agent(BaseModel):
+    id: int
+    site_id: int
+    name: str
+    advertise_beacon_id: int | None
+    revoked: bool
+    last_heartbeat: datetime | None
+    heartbeat: dict[str, Any] | None
+
+
+class AgentCreated(Agent):
+    token: str = Field(description="Shown once; only its hash is stored.")
+
+
+class AgentList(BaseModel):
+    agents: list[Agent]
+
+
+# --- health and stats ----------------------------------------------------------------------------
+
+
+class BeaconHealth(BaseModel):
+    beacon_id: int
+    label: str
+    key: str | None
+    status: BeaconStatus
+    last_seen: datetime | None
+    sightings_last_hour: int
+    battery_mv: int | None
+    alerts: list[str]
+
+
+class AgentHealth(BaseModel):
+    agent_id: int
+    name: str
+    last_heartbeat: datetime | None
+    heartbeat: dict[str, Any] | None
+    alerts: list[str]
+
+
+class SiteHealth(BaseModel):
+    site_id: int
+    checked_at: datetime
+    beacons: list[BeaconHealth]
+    agents: list[AgentHealth]
+    alerts: list[str] = Field(
+        description="Every alert of the site, as `ALERT:beacon:<id>` or `ALERT:agent:<id>`."
+    )
+
+
+class StatsQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    since: AwareDatetime | None = Field(None, description="Default: 7 days ago.")
+    until: AwareDatetime | None = Field(None, description="Default: now.")
+
+
+class HourlySightings(BaseModel):
+    hour: datetime
+    beacon_key: str
+    sightings: int
+    advertisements: int
+
+
+class HourlyEvents(BaseModel):
+    hour: datetime
+    prompt_id: int
+    type: PromptEventType
+    count: int
+
+
+class SiteStats(BaseModel):
+    site_id: int
+    since: datetime
+    until: datetime
+    sightings: list[HourlySightings]
+    prompt_events: list[HourlyEvents]
+
+
+class OrgCreated(BaseModel):
+    org_id: int
+    admin_key: str

@@ -1,0 +1,109 @@
+"""Which prompts a phone is shown, in which language: pure rules, no I/O and no clock.
+
+A prompt is shown when it is current (published, inside its dates and its weekly schedule in the
+site's time zone) and, if it has a distance limit, the estimated distance is known and within it:
+better silent than shown from too far away. Higher priority first, then the older prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from backend.models import Prompt, Site
+from backend.schedule import is_current
+from beacon_agent.wire import Action, PromptView
+
+MAX_ACCEPT_LANGUAGES = 10
+
+
+def language_preferences(lang: str | None, accept_language: str | None) -> list[str]:
+    """The `lang` parameter first, then the Accept-Language header by quality; base languages too.
+
+    ``de-AT`` also admits ``de``, so a phone set to Austrian German reads the German text.
+    """
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")[:MAX_ACCEPT_LANGUAGES]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if tag and tag != "*" and quality > 0:
+            ranked.append((-quality, position, tag.strip().lower()))
+    wanted = ([lang.lower()] if lang else []) + [tag for _, _, tag in sorted(ranked)]
+    result: list[str] = []
+    for tag in wanted:
+        for candidate in (tag, tag.split("-")[0]):
+            if candidate not in result:
+                result.append(candidate)
+    return result
+
+
+def choose_language(available: Iterable[str], preferences: Sequence[str], default: str) -> str:
+    """The first preferred language the prompt has, else the site's default, else any (sorted)."""
+    have = sorted(available)
+    for tag in (*preferences, default):
+        if tag in have:
+            return tag
+    return have[0]
+
+
+def view(prompt: Prompt, preferences: Sequence[str], default_lang: str) -> PromptView:
+    lang = choose_language(prompt.texts, preferences, default_lang)
+    text = prompt.texts[lang]
+    action = None
+    if prompt.action_url:
+        action = Action(label=text.action_label or prompt.action_url, url=prompt.action_url)
+    return PromptView(
+        id=prompt.id,
+        kind=prompt.kind,
+        title=text.title,
+        body=text.body,
+        action=action,
+        lang=lang,
+        cooldown_s=prompt.cooldown_s,
+        max_distance_m=prompt.max_distance_m,
+        valid_until=prompt.valid_until,
+        site_id=prompt.site_id,
+    )
+
+
+def current_prompts(prompts: Iterable[Prompt], site: Site, now: datetime) -> list[Prompt]:
+    """Prompts current at `now`, highest priority first."""
+    found = [
+        p
+        for p in prompts
+        if is_current(
+            status=p.status,
+            valid_from=p.valid_from,
+            valid_until=p.valid_until,
+            schedule=p.schedule,
+            timezone=site.timezone,
+            now=now,
+        )
+    ]
+    return sorted(found, key=lambda p: (-p.priority, p.id))
+
+
+def within_reach(prompt: Prompt, distance_m: float | None) -> bool:
+    if prompt.max_distance_m is None:
+        return True
+    return distance_m is not None and distance_m <= prompt.max_distance_m
+
+
+def views(
+    prompts: Iterable[Prompt],
+    distance_m: float | None,
+    preferences: Sequence[str],
+    default_lang: str,
+    *,
+    check_distance: bool = True,
+) -> list[PromptView]:
+    return [
+        view(p, preferences, default_lang)
+        for p in prompts
+        if not check_distance or within_reach(p, distance_m)
+    ]

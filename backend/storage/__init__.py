@@ -1,0 +1,156 @@
+"""The storage interface: every read and write the backend makes, and nothing about SQL.
+
+Handlers and the catalog speak only to `Storage`; `backend.storage.sqlite` is the embedded default.
+A PostgreSQL implementation for several backend processes implements the same protocol.
+Every method that changes data is one transaction: it is either all stored or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from backend.models import (
+    Agent,
+    AgentIn,
+    AgentPatch,
+    Beacon,
+    BeaconIn,
+    BeaconPatch,
+    Prompt,
+    PromptIn,
+    PromptPatch,
+    Site,
+    SiteIn,
+    SitePatch,
+)
+from beacon_agent.wire import Heartbeat, PromptEventType, Region, Sighting, SiteKind
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPrincipal:
+    agent_id: int
+    site_id: int
+    org_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class BeaconRef:
+    """What the resolver needs to know of a beacon with a static key."""
+
+    id: int
+    site_id: int
+    org_id: int
+    active: bool
+    tx_power: int
+
+
+@dataclass(frozen=True, slots=True)
+class EidBeacon:
+    id: int
+    site_id: int
+    org_id: int
+    tx_power: int
+    identity_key: bytes
+    rotation_exponent: int
+    initial_time: int
+    registered_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSighting:
+    """A validated sighting with the beacon it was resolved to."""
+
+    beacon_id: int
+    sighting: Sighting
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    accepted: int
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BeaconActivity:
+    beacon: Beacon
+    last_seen: float | None
+    battery_mv: int | None
+    sightings_last_hour: int
+
+
+@dataclass(frozen=True, slots=True)
+class HourCount:
+    hour: float
+    key: str
+    a: int
+    b: int
+
+
+class Storage(Protocol):
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+
+    # organisations and credentials
+    async def create_org(self, name: str, key_hash: bytes, now: float) -> int: ...
+    async def org_for_key(self, key_hash: bytes) -> int | None: ...
+    async def agent_for_token(self, token_hash: bytes) -> AgentPrincipal | None: ...
+
+    # sites
+    async def create_site(self, org_id: int, site: SiteIn, now: float) -> Site: ...
+    async def list_sites(self, org_id: int) -> list[Site]: ...
+    async def get_site(self, org_id: int, site_id: int) -> Site: ...
+    async def update_site(self, org_id: int, site_id: int, patch: SitePatch) -> Site: ...
+    async def delete_site(self, org_id: int, site_id: int) -> None: ...
+    async def public_sites(self, site_ids: Sequence[int]) -> dict[int, Site]: ...
+    async def sites_near(
+        self, lat: float, lon: float, radius_m: float, kind: SiteKind | None, limit: int
+    ) -> list[tuple[Site, float]]: ...
+
+    # beacons
+    async def create_beacon(self, org_id: int, site_id: int, beacon: BeaconIn, now: float) -> Beacon: ...
+    async def list_beacons(self, org_id: int, site_id: int) -> list[Beacon]: ...
+    async def get_beacon(self, org_id: int, site_id: int, beacon_id: int) -> Beacon: ...
+    async def update_beacon(
+        self, org_id: int, site_id: int, beacon_id: int, patch: BeaconPatch
+    ) -> Beacon: ...
+    async def decommission_beacon(self, org_id: int, site_id: int, beacon_id: int) -> None: ...
+    async def beacon_by_key(self, key: str) -> BeaconRef | None: ...
+    async def eid_beacons(self) -> list[EidBeacon]: ...
+    async def eid_beacon(self, beacon_id: int) -> EidBeacon | None: ...
+    async def regions(self) -> list[Region]: ...
+
+    # prompts
+    async def create_prompt(self, org_id: int, site_id: int, prompt: PromptIn, now: float) -> Prompt: ...
+    async def list_prompts(self, org_id: int, site_id: int) -> list[Prompt]: ...
+    async def get_prompt(self, org_id: int, site_id: int, prompt_id: int) -> Prompt: ...
+    async def update_prompt(
+        self, org_id: int, site_id: int, prompt_id: int, patch: PromptPatch, now: float
+    ) -> Prompt: ...
+    async def delete_prompt(self, org_id: int, site_id: int, prompt_id: int) -> None: ...
+    async def prompts_of_sites(self, site_ids: Sequence[int]) -> dict[int, list[Prompt]]: ...
+    async def prompt_exists(self, prompt_id: int) -> bool: ...
+
+    # agents
+    async def create_agent(self, org_id: int, site_id: int, agent: AgentIn, token_hash: bytes) -> Agent: ...
+    async def list_agents(self, org_id: int, site_id: int) -> list[Agent]: ...
+    async def get_agent(self, org_id: int, site_id: int, agent_id: int) -> Agent: ...
+    async def update_agent(self, org_id: int, site_id: int, agent_id: int, patch: AgentPatch) -> Agent: ...
+    async def record_heartbeat(self, agent_id: int, heartbeat: Heartbeat, now: float) -> int | None:
+        """Store the heartbeat; answer the id of the beacon the agent should advertise."""
+        ...
+
+    # sightings, events, health, stats
+    async def ingest(
+        self, principal: AgentPrincipal, batch_id: str, sightings: Sequence[StoredSighting], now: float
+    ) -> IngestResult: ...
+    async def record_event(self, prompt_id: int, type: PromptEventType, hour: float) -> None: ...
+    async def beacon_activity(self, org_id: int, site_id: int, now: float) -> list[BeaconActivity]: ...
+    async def sighting_counts(
+        self, org_id: int, site_id: int, since: float, until: float
+    ) -> list[HourCount]: ...
+    async def event_counts(
+        self, org_id: int, site_id: int, since: float, until: float
+    ) -> list[HourCount]: ...
+    async def purge_sightings(self, before: float) -> int: ...

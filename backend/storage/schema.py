@@ -1,0 +1,113 @@
+"""The SQLite schema as numbered migrations, applied in order at start.
+
+Times are stored as Unix seconds (REAL) in UTC; hours as the Unix second their hour starts. Secrets
+(admin keys, agent tokens) are stored only as SHA-256 hashes; EID identity keys are stored because
+the resolver needs them, and never leave the admin API.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # 1: the first schema
+    """
+    CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE orgs (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        key_hash BLOB NOT NULL UNIQUE,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE sites (
+        id INTEGER PRIMARY KEY,
+        org_id INTEGER NOT NULL REFERENCES orgs(id),
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        lat REAL NOT NULL,
+        lon REAL NOT NULL,
+        address TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        default_lang TEXT NOT NULL,
+        ibeacon_major INTEGER UNIQUE,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX sites_org ON sites(org_id);
+    CREATE VIRTUAL TABLE site_index USING rtree(id, min_lat, max_lat, min_lon, max_lon);
+    CREATE TABLE beacons (
+        id INTEGER PRIMARY KEY,
+        site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        key TEXT UNIQUE,
+        retired_key TEXT,
+        label TEXT NOT NULL,
+        tx_power INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        identity_key BLOB,
+        rotation_exponent INTEGER,
+        initial_time INTEGER,
+        registered_at REAL NOT NULL,
+        last_seen REAL,
+        battery_mv INTEGER
+    );
+    CREATE INDEX beacons_site ON beacons(site_id);
+    CREATE TABLE prompts (
+        id INTEGER PRIMARY KEY,
+        site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+        body TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX prompts_site ON prompts(site_id);
+    CREATE TABLE agents (
+        id INTEGER PRIMARY KEY,
+        site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        token_hash BLOB NOT NULL UNIQUE,
+        advertise_beacon_id INTEGER REFERENCES beacons(id) ON DELETE SET NULL,
+        revoked INTEGER NOT NULL DEFAULT 0,
+        last_heartbeat REAL,
+        heartbeat TEXT
+    );
+    CREATE INDEX agents_site ON agents(site_id);
+    CREATE TABLE sighting_batches (
+        batch_id TEXT PRIMARY KEY,
+        agent_id INTEGER NOT NULL,
+        received_at REAL NOT NULL,
+        accepted INTEGER NOT NULL
+    );
+    CREATE TABLE sightings (
+        id INTEGER PRIMARY KEY,
+        agent_id INTEGER NOT NULL,
+        site_id INTEGER NOT NULL,
+        beacon_id INTEGER NOT NULL,
+        beacon_key TEXT NOT NULL,
+        first_seen REAL NOT NULL,
+        last_seen REAL NOT NULL,
+        count INTEGER NOT NULL,
+        rssi_max INTEGER NOT NULL,
+        rssi_mean REAL NOT NULL,
+        tx_power INTEGER,
+        telemetry TEXT
+    );
+    CREATE INDEX sightings_beacon_time ON sightings(beacon_id, last_seen);
+    CREATE INDEX sightings_time ON sightings(last_seen);
+    CREATE TABLE sightings_hourly (
+        site_id INTEGER NOT NULL,
+        beacon_id INTEGER NOT NULL,
+        hour INTEGER NOT NULL,
+        sightings INTEGER NOT NULL,
+        advertisements INTEGER NOT NULL,
+        PRIMARY KEY (site_id, beacon_id, hour)
+    ) WITHOUT ROWID;
+    CREATE TABLE prompt_events_hourly (
+        prompt_id INTEGER NOT NULL,
+        hour INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (prompt_id, hour, type)
+    ) WITHOUT ROWID;
+    """,
+)
+
+SCHEMA_VERSION: Final = len(MIGRATIONS)

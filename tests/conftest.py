@@ -1,0 +1,116 @@
+"""Shared fixtures: a real backend on 127.0.0.1 with a real SQLite file, and a clock tests can move."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from backend.cli import create_org
+from backend.config import Settings
+from backend.http.app import create_app
+
+
+class Clock:
+    """Wall-clock time the test controls; starts at the real time so TLS-free HTTP dates look sane."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self.now = time.time() if start is None else start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Backend:
+    client: TestClient[Any, Any]
+    settings: Settings
+    clock: Clock
+    admin_key: str
+    org_id: int
+
+    def admin(self, key: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key or self.admin_key}"}
+
+    async def json(self, method: str, path: str, status: int, key: str | None = None, **kwargs: Any) -> Any:
+        """Call the API as this organisation's staff and check the status."""
+        headers = kwargs.pop("headers", None) or self.admin(key)
+        async with self.client.request(method, path, headers=headers, **kwargs) as response:
+            body = await response.read()
+            assert response.status == status, f"{method} {path}: {response.status} {body[:500]!r}"
+            return await response.json(content_type=None) if body else None
+
+    async def new_org(self, name: str = "Other e.V.") -> str:
+        _, key = await create_org(self.settings.db, name)
+        return key
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "db": tmp_path / "nahbei.db",
+        "rate_limit_per_s": 1000.0,
+        "rate_limit_burst": 1000,
+        "log_format": "console",
+    }
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
+BackendFactory = Callable[..., Awaitable[Backend]]
+
+
+@pytest.fixture
+async def make_backend(tmp_path: Path) -> AsyncIterator[BackendFactory]:
+    clients: list[TestClient[Any, Any]] = []
+
+    async def start(**overrides: Any) -> Backend:
+        settings = make_settings(tmp_path, **overrides)
+        org_id, key = await create_org(settings.db, "Hospiz am Park e.V.")
+        clock = Clock()
+        client = TestClient(TestServer(create_app(settings, clock=clock), host="127.0.0.1"))
+        await client.start_server()
+        clients.append(client)
+        return Backend(client, settings, clock, key, org_id)
+
+    yield start
+    for client in clients:
+        await client.close()
+
+
+@pytest.fixture
+async def backend(make_backend: BackendFactory) -> Backend:
+    return await make_backend()
+
+
+SITE = {
+    "name": "Hospiz am Park",
+    "lat": 52.52,
+    "lon": 13.405,
+    "timezone": "Europe/Berlin",
+    "default_lang": "de",
+    "kind": "hospice",
+    "address": "Parkweg 1, Berlin",
+}
+
+
+def prompt_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "kind": "volunteer",
+        "texts": {
+            "de": {"title": "Helfen Sie mit", "body": "Wir suchen Ehrenamtliche.", "action_label": "Mehr"},
+            "en": {"title": "Help us", "body": "We need volunteers.", "action_label": "More"},
+        },
+        "action_url": "https://example.org/help",
+        "status": "published",
+        "cooldown_s": 3600,
+    }
+    body.update(overrides)
+    return body
