@@ -8,12 +8,14 @@ request, so answers are kept here. Every change made through this process clears
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from backend.eids import eid_table, table_window_s
 from backend.models import Prompt, Site
+from backend.prompts import current_prompts, current_until
 from backend.storage import AgentPrincipal, BeaconRef, EidBeacon, Storage
 from beacon_agent.wire import Region
 
@@ -70,12 +72,13 @@ class Catalog:
         self._beacons: TtlCache[str, BeaconRef | None] = TtlCache(max_entries, ttl_s)
         self._sites: TtlCache[int, Site] = TtlCache(max_entries, ttl_s)
         self._prompts: TtlCache[int, list[Prompt]] = TtlCache(max_entries, ttl_s)
+        self._current: TtlCache[int, tuple[float, list[Prompt]]] = TtlCache(max_entries, ttl_s)
         self._admins: TtlCache[bytes, int | None] = TtlCache(max_entries, ttl_s)
         self._agents: TtlCache[bytes, AgentPrincipal | None] = TtlCache(max_entries, ttl_s)
         self._eid_beacons: TtlCache[int, list[EidBeacon]] = TtlCache(1, ttl_s)
         self._eid_tables: TtlCache[int, dict[bytes, EidBeacon]] = TtlCache(16, ttl_s)
         self._regions: TtlCache[int, list[Region]] = TtlCache(1, ttl_s)
-        self._caches = (self._beacons, self._sites, self._prompts, self._admins, self._agents)
+        self._caches = (self._beacons, self._sites, self._prompts, self._current, self._admins, self._agents)
         self._singles = (self._eid_beacons, self._eid_tables, self._regions)
 
     def invalidate(self) -> None:
@@ -147,4 +150,23 @@ class Catalog:
                 if value is not None:
                     cache.put(item, value, now)
                 found[item] = value
+        return found
+
+    async def current(self, sites: Mapping[int, Site], now: datetime) -> dict[int, list[Prompt]]:
+        """Each site's current prompts, best first; kept until the first prompt's schedule changes."""
+        at = now.timestamp()
+        found: dict[int, list[Prompt]] = {}
+        missing = []
+        for site_id in sites:
+            entry = self._current.get(site_id, at)
+            if entry is not None and at < entry.value[0]:
+                found[site_id] = entry.value[1]
+            else:
+                missing.append(site_id)
+        if missing:
+            loaded = await self.prompts(missing)
+            for site_id in missing:
+                site, prompts = sites[site_id], loaded.get(site_id, [])
+                found[site_id] = current_prompts(prompts, site, now)
+                self._current.put(site_id, (current_until(prompts, site, now), found[site_id]), self.clock())
         return found

@@ -115,6 +115,22 @@ def within_radius(
     return found
 
 
+def search_radii(radius_m: float, limit: int, density_per_km2: float = 50.0) -> list[float]:
+    """Growing radii for a nearest-first search that stops as soon as `limit` sites are found.
+
+    The last radius is the one asked for; each one before is a quarter of the next, down to the size
+    that holds about `limit` sites at a dense city's `density_per_km2`. So the query that finds
+    enough (which dominates the cost) reads at most about sixteen times more candidates than needed,
+    however large the requested radius, and a small radius is one query.
+    """
+    _check_radius(radius_m)
+    first = math.sqrt(max(limit, 1) / (math.pi * density_per_km2)) * 1000.0
+    radii = [radius_m]
+    while radii[0] / 4.0 >= first:
+        radii.insert(0, radii[0] / 4.0)
+    return radii
+
+
 def estimate_distance_m(
     rssi: float | None, tx_power: float | None, path_loss_exponent: float = 2.0
 ) -> float | None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from backend.models import Prompt, Site
-from backend.schedule import is_current
+from backend.schedule import is_current, next_change
 from beacon_agent.wire import Action, PromptView
 
 MAX_ACCEPT_LANGUAGES = 10
@@ -86,6 +86,22 @@ def current_prompts(prompts: Iterable[Prompt], site: Site, now: datetime) -> lis
         )
     ]
     return sorted(found, key=lambda p: (-p.priority, p.id))
+
+
+def current_until(prompts: Iterable[Prompt], site: Site, now: datetime) -> float:
+    """The Unix time until which `current_prompts` gives the same answer (inf if forever)."""
+    changes = [
+        next_change(
+            status=p.status,
+            valid_from=p.valid_from,
+            valid_until=p.valid_until,
+            schedule=p.schedule,
+            timezone=site.timezone,
+            now=now,
+        )
+        for p in prompts
+    ]
+    return min((c.timestamp() for c in changes if c is not None), default=float("inf"))
 
 
 def within_reach(prompt: Prompt, distance_m: float | None) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -16,6 +17,7 @@ from backend.geo import (
     check_lat_lon,
     estimate_distance_m,
     haversine_m,
+    search_radii,
     within_radius,
 )
 
@@ -324,3 +326,11 @@ def test_valid_coordinates_pass(lat: float, lon: float) -> None:
 def test_invalid_coordinates_are_refused(lat: float, lon: float, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         check_lat_lon(lat, lon)
+
+
+@given(st.floats(1.0, 50_000.0), st.integers(1, 100))
+def test_search_radii_grow_by_four_and_end_at_the_radius(radius: float, limit: int) -> None:
+    radii = search_radii(radius, limit)
+    assert radii[-1] == radius
+    assert all(b == pytest.approx(4 * a) for a, b in itertools.pairwise(radii))
+    assert len(search_radii(500.0, 20)) == 1

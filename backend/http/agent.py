@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from backend.eids import beacon_clock
 from backend.http.operations import Call
-from backend.prompts import current_prompts, views
+from backend.prompts import views
 from backend.storage import AgentPrincipal, StoredSighting
 from beacon_agent.keys import KeyKind, parse_key
 from beacon_agent.wire import (
@@ -87,10 +87,8 @@ async def _site_prompts(call: Call) -> list[PromptView]:
     site = (await call.state.catalog.sites([site_id])).get(site_id)
     if site is None:
         return []
-    prompts = (await call.state.catalog.prompts([site_id]))[site_id]
-    return views(
-        current_prompts(prompts, site, call.state.now()), None, [], site.default_lang, check_distance=False
-    )
+    current = await call.state.catalog.current({site_id: site}, call.state.now())
+    return views(current[site_id], None, [], site.default_lang, check_distance=False)
 
 
 async def _advertise(call: Call, principal: AgentPrincipal, beacon_id: int, now: float) -> Advertise | None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from backend import geo
 from backend.errors import NotFound
 from backend.http.operations import Call
-from backend.prompts import current_prompts, language_preferences, views
+from backend.prompts import language_preferences, views
 from backend.storage.rows import hour_of
 from beacon_agent.keys import KeyKind, parse_key
 from beacon_agent.wire import (
@@ -100,21 +100,19 @@ async def _answer(
 ) -> SitesAnswer:
     ids = [site_id for site_id, _ in found]
     sites = await call.state.catalog.sites(ids)
-    prompts = await call.state.catalog.prompts(ids)
+    current = await call.state.catalog.current(sites, call.state.now())
     preferences = language_preferences(lang, call.request.headers.get("Accept-Language"))
-    now = call.state.now()
     answer = []
     for site_id, distance in found:
         site = sites.get(site_id)
         if site is None:
             continue
-        current = current_prompts(prompts.get(site_id, []), site, now)
         answer.append(
             SiteWithPrompts(
                 site=SiteView.model_validate(site.model_dump()),
                 distance_m=None if distance is None else round(distance, 1),
                 prompts=views(
-                    current, distance, preferences, site.default_lang, check_distance=check_distance
+                    current[site_id], distance, preferences, site.default_lang, check_distance=check_distance
                 ),
             )
         )

@@ -1,0 +1,56 @@
+"""The nearest-first search on a real SQLite file agrees with brute force, however the radii grow."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+from backend.geo import haversine_m
+from backend.models import SiteIn
+from backend.storage.sqlite import SqliteStorage
+from beacon_agent.wire import SiteKind
+
+CENTRES = [(51.34, 12.37), (51.5, 12.5), (0.0, 179.95), (0.0, -179.99), (52.0, 13.0), (89.999, 0.0)]
+
+
+async def test_sites_near_matches_brute_force(tmp_path: Path) -> None:
+    storage = SqliteStorage(tmp_path / "n.db")
+    await storage.open()
+    try:
+        org = await storage.create_org("Test", b"k" * 32, time.time())
+        rng = random.Random(7)
+        sites = []
+        for i in range(400):
+            # A dense cluster, a sparse spread, a few across the antimeridian and near the pole.
+            if i % 10 == 0:
+                lat, lon = (
+                    rng.uniform(-0.2, 0.2),
+                    rng.choice([rng.uniform(179.9, 180), rng.uniform(-180, -179.9)]),
+                )
+            elif i % 10 == 5:
+                lat, lon = rng.uniform(89.8, 90), rng.uniform(-180, 180)
+            elif i % 2:
+                lat, lon = 51.34 + rng.uniform(-0.01, 0.01), 12.37 + rng.uniform(-0.01, 0.01)
+            else:
+                lat, lon = rng.uniform(50, 53), rng.uniform(11, 14)
+            kind = rng.choice([SiteKind.HOSPICE, SiteKind.FOOD_BANK])
+            site = await storage.create_site(
+                org, SiteIn(name=f"s{i}", lat=lat, lon=lon, kind=kind), time.time()
+            )
+            sites.append((site.id, site.lat, site.lon, kind))
+
+        for _ in range(300):
+            lat, lon = rng.choice(CENTRES)
+            radius, limit = rng.uniform(10, 50_000), rng.randint(1, 100)
+            kind = rng.choice([None, SiteKind.HOSPICE])
+            found = await storage.sites_near(lat, lon, radius, kind, limit)
+            expected = sorted(
+                (haversine_m(lat, lon, la, lo), sid)
+                for sid, la, lo, k in sites
+                if haversine_m(lat, lon, la, lo) <= radius and (kind is None or k == kind)
+            )[:limit]
+            assert [d for _, d in found] == [d for d, _ in expected]
+            assert [s.id for s, _ in found] == [sid for _, sid in expected]
+    finally:
+        await storage.close()
