@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from backend.answers import SiteCard, site_card
 from backend.eids import eid_table, table_window_s
 from backend.models import Prompt, Site
 from backend.prompts import current_prompts, current_until
@@ -23,28 +23,27 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-@dataclass(frozen=True, slots=True)
-class Entry(Generic[V]):
-    loaded_at: float
-    value: V
-
-
 class TtlCache(Generic[K, V]):
-    """A bounded LRU whose entries expire `ttl_s` after they were loaded. Pure: time is passed in."""
+    """A bounded LRU whose entries expire `ttl_s` after they were loaded. Pure: time is passed in.
+
+    Entries are plain `(loaded_at, value)` tuples, which the cycle collector stops tracking when the
+    value is made of atoms (see `backend.answers`).
+    """
 
     def __init__(self, max_entries: int, ttl_s: float) -> None:
         self.max_entries = max_entries
         self.ttl_s = ttl_s
-        self._entries: OrderedDict[K, Entry[V]] = OrderedDict()
+        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
 
-    def get(self, key: K, now: float) -> Entry[V] | None:
+    def get(self, key: K, now: float) -> tuple[float, V] | None:
+        """`(loaded_at, value)` if present and fresh, else None (a cached None is `(t, None)`)."""
         entry = self._entries.get(key)
-        if entry is None or now - entry.loaded_at > self.ttl_s:
+        if entry is None or now - entry[0] > self.ttl_s:
             return None
         return entry
 
     def put(self, key: K, value: V, now: float) -> None:
-        self._entries[key] = Entry(now, value)
+        self._entries[key] = (now, value)
         self._entries.move_to_end(key)
         if len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
@@ -64,38 +63,49 @@ class Catalog:
         *,
         ttl_s: float,
         skew_periods: int,
-        max_entries: int = 50_000,
+        max_entries: int = 200_000,
     ) -> None:
         self.storage = storage
         self.clock = clock
         self.skew_periods = skew_periods
-        self._beacons: TtlCache[str, BeaconRef | None] = TtlCache(max_entries, ttl_s)
-        self._sites: TtlCache[int, Site] = TtlCache(max_entries, ttl_s)
-        self._prompts: TtlCache[int, list[Prompt]] = TtlCache(max_entries, ttl_s)
-        self._current: TtlCache[int, tuple[float, list[Prompt]]] = TtlCache(max_entries, ttl_s)
-        self._admins: TtlCache[bytes, int | None] = TtlCache(max_entries, ttl_s)
-        self._agents: TtlCache[bytes, AgentPrincipal | None] = TtlCache(max_entries, ttl_s)
+        # (id, site_id, org_id, active, tx_power): a plain tuple, see TtlCache.
+        self._beacons: TtlCache[str, tuple[int, int, int, bool, int] | None] = TtlCache(max_entries, ttl_s)
+        # (valid until, card): kept until the first prompt's schedule or validity changes, or the TTL.
+        self._cards: TtlCache[int, tuple[float, SiteCard]] = TtlCache(max_entries, ttl_s)
+        self._admins: TtlCache[bytes, int | None] = TtlCache(10_000, ttl_s)
+        self._agents: TtlCache[bytes, AgentPrincipal | None] = TtlCache(10_000, ttl_s)
         self._eid_beacons: TtlCache[int, list[EidBeacon]] = TtlCache(1, ttl_s)
         self._eid_tables: TtlCache[int, dict[bytes, EidBeacon]] = TtlCache(16, ttl_s)
         self._regions: TtlCache[int, list[Region]] = TtlCache(1, ttl_s)
-        self._caches = (self._beacons, self._sites, self._prompts, self._current, self._admins, self._agents)
-        self._singles = (self._eid_beacons, self._eid_tables, self._regions)
 
     def invalidate(self) -> None:
-        for cache in (*self._caches, *self._singles):
+        for cache in (
+            self._beacons,
+            self._cards,
+            self._admins,
+            self._agents,
+            self._eid_beacons,
+            self._eid_tables,
+            self._regions,
+        ):
             cache.clear()
 
     async def _through(self, cache: TtlCache[K, V], key: K, load: Callable[[], Awaitable[V]]) -> V:
         now = self.clock()
         entry = cache.get(key, now)
         if entry is not None:
-            return entry.value
+            return entry[1]
         value = await load()
         cache.put(key, value, now)
         return value
 
     async def beacon(self, key: str) -> BeaconRef | None:
-        return await self._through(self._beacons, key, lambda: self.storage.beacon_by_key(key))
+        entry = self._beacons.get(key, self.clock())
+        if entry is None:
+            ref = await self.storage.beacon_by_key(key)
+            self._beacons.put(key, None if ref is None else tuple(ref), self.clock())  # type: ignore[arg-type]
+            return ref
+        return None if entry[1] is None else BeaconRef(*entry[1])
 
     async def admin_org(self, key_hash: bytes) -> int | None:
         return await self._through(self._admins, key_hash, lambda: self.storage.org_for_key(key_hash))
@@ -119,54 +129,37 @@ class Catalog:
 
         return (await self._through(self._eid_tables, bucket, build)).get(eid)
 
-    async def sites(self, site_ids: Sequence[int]) -> dict[int, Site]:
-        found = await self._many(self._sites, site_ids, self.storage.public_sites)
-        return {site_id: site for site_id, site in found.items() if site is not None}
+    async def cards(
+        self, site_ids: Sequence[int], now: datetime, known: Mapping[int, Site] | None = None
+    ) -> dict[int, SiteCard]:
+        """Each existing site with its current prompts, serialised (see `backend.answers`).
 
-    async def prompts(self, site_ids: Sequence[int]) -> dict[int, list[Prompt]]:
-        found = await self._many(self._prompts, site_ids, self.storage.prompts_of_sites)
-        return {site_id: prompts or [] for site_id, prompts in found.items()}
-
-    async def _many(
-        self,
-        cache: TtlCache[int, V],
-        ids: Sequence[int],
-        load: Callable[[Sequence[int]], Awaitable[dict[int, V]]],
-    ) -> dict[int, V | None]:
-        """Cached entries, and one storage call for all the missing ones (absent ones cached as None)."""
-        now = self.clock()
-        found: dict[int, V | None] = {}
+        Sites the caller already read (`known`, e.g. from the spatial search) are not read again.
+        """
+        at, clock = now.timestamp(), self.clock()
+        found: dict[int, SiteCard] = {}
         missing = []
-        for item in ids:
-            entry = cache.get(item, now)
-            if entry is None:
-                missing.append(item)
-            else:
-                found[item] = entry.value
-        if missing:
-            loaded = await load(missing)
-            for item in missing:
-                value = loaded.get(item)
-                if value is not None:
-                    cache.put(item, value, now)
-                found[item] = value
-        return found
-
-    async def current(self, sites: Mapping[int, Site], now: datetime) -> dict[int, list[Prompt]]:
-        """Each site's current prompts, best first; kept until the first prompt's schedule changes."""
-        at = now.timestamp()
-        found: dict[int, list[Prompt]] = {}
-        missing = []
-        for site_id in sites:
-            entry = self._current.get(site_id, at)
-            if entry is not None and at < entry.value[0]:
-                found[site_id] = entry.value[1]
+        for site_id in site_ids:
+            entry = self._cards.get(site_id, clock)
+            if entry is not None and at < entry[1][0]:
+                found[site_id] = entry[1][1]
             else:
                 missing.append(site_id)
         if missing:
-            loaded = await self.prompts(missing)
-            for site_id in missing:
-                site, prompts = sites[site_id], loaded.get(site_id, [])
-                found[site_id] = current_prompts(prompts, site, now)
-                self._current.put(site_id, (current_until(prompts, site, now), found[site_id]), self.clock())
+            known = known or {}
+            sites = {i: known[i] for i in missing if i in known}
+            unknown = [i for i in missing if i not in known]
+            if unknown:
+                sites.update(await self.storage.public_sites(unknown))
+            prompts = await self.storage.prompts_of_sites(list(sites))
+            for site_id, site in sites.items():
+                current = current_prompts(prompts.get(site_id, []), site, now)
+                card = site_card(site, current)
+                self._cards.put(site_id, (current_until(prompts.get(site_id, []), site, now), card), clock)
+                found[site_id] = card
         return found
+
+    async def current(self, site: Site, now: datetime) -> list[Prompt]:
+        """A site's current prompts, best first, for an agent (a few requests a minute: not cached)."""
+        prompts = await self.storage.prompts_of_sites([site.id])
+        return current_prompts(prompts.get(site.id, []), site, now)

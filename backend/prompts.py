@@ -7,7 +7,8 @@ better silent than shown from too far away. Higher priority first, then the olde
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from backend.models import Prompt, Site
@@ -17,7 +18,8 @@ from beacon_agent.wire import Action, PromptView
 MAX_ACCEPT_LANGUAGES = 10
 
 
-def language_preferences(lang: str | None, accept_language: str | None) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def language_preferences(lang: str | None, accept_language: str | None) -> tuple[str, ...]:
     """The `lang` parameter first, then the Accept-Language header by quality; base languages too.
 
     ``de-AT`` also admits ``de``, so a phone set to Austrian German reads the German text.
@@ -39,20 +41,19 @@ def language_preferences(lang: str | None, accept_language: str | None) -> list[
         for candidate in (tag, tag.split("-")[0]):
             if candidate not in result:
                 result.append(candidate)
-    return result
+    return tuple(result)
 
 
-def choose_language(available: Iterable[str], preferences: Sequence[str], default: str) -> str:
-    """The first preferred language the prompt has, else the site's default, else any (sorted)."""
-    have = sorted(available)
-    for tag in (*preferences, default):
-        if tag in have:
+def choose_language(available: Collection[str], preferences: Sequence[str], default: str) -> str:
+    """The first preferred language the prompt has, else the site's default, else the first (sorted)."""
+    for tag in preferences:
+        if tag in available:
             return tag
-    return have[0]
+    return default if default in available else min(available)
 
 
-def view(prompt: Prompt, preferences: Sequence[str], default_lang: str) -> PromptView:
-    lang = choose_language(prompt.texts, preferences, default_lang)
+def view_in(prompt: Prompt, lang: str) -> PromptView:
+    """The prompt as the app sees it, in one of its languages."""
     text = prompt.texts[lang]
     action = None
     if prompt.action_url:
@@ -69,6 +70,10 @@ def view(prompt: Prompt, preferences: Sequence[str], default_lang: str) -> Promp
         valid_until=prompt.valid_until,
         site_id=prompt.site_id,
     )
+
+
+def view(prompt: Prompt, preferences: Sequence[str], default_lang: str) -> PromptView:
+    return view_in(prompt, choose_language(prompt.texts, preferences, default_lang))
 
 
 def current_prompts(prompts: Iterable[Prompt], site: Site, now: datetime) -> list[Prompt]:
@@ -104,10 +109,10 @@ def current_until(prompts: Iterable[Prompt], site: Site, now: datetime) -> float
     return min((c.timestamp() for c in changes if c is not None), default=float("inf"))
 
 
-def within_reach(prompt: Prompt, distance_m: float | None) -> bool:
-    if prompt.max_distance_m is None:
+def within_reach(max_distance_m: float | None, distance_m: float | None) -> bool:
+    if max_distance_m is None:
         return True
-    return distance_m is not None and distance_m <= prompt.max_distance_m
+    return distance_m is not None and distance_m <= max_distance_m
 
 
 def views(
@@ -121,5 +126,5 @@ def views(
     return [
         view(p, preferences, default_lang)
         for p in prompts
-        if not check_distance or within_reach(p, distance_m)
+        if not check_distance or within_reach(p.max_distance_m, distance_m)
     ]

@@ -27,7 +27,8 @@ class KeyKind(StrEnum):
 
 
 _UUID: Final = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_U16: Final = r"(?:0|[1-9][0-9]{0,4})"
+# 0..65535 without leading zeros, so that a key that matches is a key that parses.
+_U16: Final = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0)"
 KEY_PATTERN: Final = (
     rf"^(?:ibeacon:{_UUID}:{_U16}:{_U16}"
     rf"|altbeacon:{_UUID}:{_U16}:{_U16}"

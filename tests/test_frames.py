@@ -546,3 +546,9 @@ def _be(raw: bytes) -> int:
 
 def _signed(byte: int) -> int:
     return byte - 256 if byte >= 128 else byte
+
+
+@given(st.integers(0, 200_000))
+def test_key_pattern_admits_exactly_the_16_bit_values(value: int) -> None:
+    key = f"ibeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0:{value}:1"
+    assert is_key(key) == (value <= 0xFFFF)

@@ -67,6 +67,8 @@ def _server_time(sighting: Sighting, now: float) -> Sighting:
     if ahead <= MAX_FUTURE_S:
         return sighting
     span = max(0.0, sighting.last_seen.timestamp() - sighting.first_seen.timestamp())
+    # No window reaches back before 1970 (a first_seen in year 1 would push it before year 1).
+    span = min(span, now)
     last = datetime.fromtimestamp(now, UTC)
     first = datetime.fromtimestamp(now - span, UTC)
     return sighting.model_copy(update={"first_seen": first, "last_seen": last})
@@ -84,11 +86,11 @@ async def _beacon_of(call: Call, principal: AgentPrincipal, sighting: Sighting) 
 
 async def _site_prompts(call: Call) -> list[PromptView]:
     site_id = call.principal.site_id
-    site = (await call.state.catalog.sites([site_id])).get(site_id)
+    site = (await call.state.storage.public_sites([site_id])).get(site_id)
     if site is None:
         return []
-    current = await call.state.catalog.current({site_id: site}, call.state.now())
-    return views(current[site_id], None, [], site.default_lang, check_distance=False)
+    current = await call.state.catalog.current(site, call.state.now())
+    return views(current, None, [], site.default_lang, check_distance=False)
 
 
 async def _advertise(call: Call, principal: AgentPrincipal, beacon_id: int, now: float) -> Advertise | None:

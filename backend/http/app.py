@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from importlib.metadata import version as package_version
 
 import structlog
 from aiohttp import web
@@ -15,13 +15,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from backend.catalog import Catalog
 from backend.config import Settings
+from backend.http import problems
 from backend.http.openapi import document
-from backend.http.problems import problem_middleware
 from backend.http.routes import OPERATIONS
 from backend.http.state import STATE, AppState
 from backend.ratelimit import RateLimiter
 from backend.storage import Storage
 from backend.storage.sqlite import SqliteStorage
+from beacon_agent import version
 
 log = structlog.get_logger(__name__)
 
@@ -43,9 +44,7 @@ def create_app(
             settings.max_event_rate_per_hour / 3600.0, burst=settings.max_event_rate_per_hour
         ),
     )
-    app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[edge_middleware, problem_middleware]
-    )
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[edge_middleware])
     app[STATE] = state
     for op in OPERATIONS:
         app.router.add_route(op.method, op.route_path, op.bind(), name=op.name)
@@ -54,7 +53,17 @@ def create_app(
     app.router.add_get("/openapi.json", openapi, name="openapi")
     app.cleanup_ctx.append(_storage_ctx)
     app.cleanup_ctx.append(_purge_ctx)
+    app.on_startup.append(_freeze_startup_objects)
     return app
+
+
+async def _freeze_startup_objects(app: web.Application) -> None:
+    """Modules, classes and schemas live as long as the process: keep them out of every collection.
+
+    A full collection otherwise walks all of them and paused the server for ~80 ms under load.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def _storage_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -89,39 +98,43 @@ async def _purge_ctx(app: web.Application) -> AsyncIterator[None]:
 async def edge_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """CORS for the app's endpoints, metrics and one log line per request; no addresses, no queries."""
+    """The one layer around every request: CORS preflight, problem details for every error, metrics.
+
+    One middleware rather than three: each layer costs several microseconds a request. Logs carry
+    no addresses and no queries.
+    """
     public = request.path.startswith(_PUBLIC_PREFIXES)
     if public and request.method == "OPTIONS":
-        response: web.StreamResponse = web.Response(status=204)
-        response.headers.update(
-            {
-                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                "Access-Control-Allow-Headers": "Content-Type, Accept-Language",
-                "Access-Control-Max-Age": "86400",
-            }
-        )
-    else:
-        state = request.app[STATE]
-        started = time.perf_counter()
+        return web.Response(status=204, headers=_PREFLIGHT)
+    started = time.perf_counter()
+    try:
         response = await handler(request)
-        route = request.match_info.route.name or "unmatched"
-        elapsed = time.perf_counter() - started
-        state.metrics.requests.labels(route, str(response.status)).inc()
-        state.metrics.latency.labels(route).observe(elapsed)
-        if response.status >= 500:
-            log.warning(
-                "request failed", operation=route, status=response.status, ms=round(elapsed * 1000, 2)
-            )
-    if public:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Vary"] = "Accept-Language"
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        response = problems.answer(exc, request)
+        if public:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+    elapsed = time.perf_counter() - started
+    route = request.match_info.route.name or "unmatched"
+    request.app[STATE].metrics.answered(route, response.status, elapsed)
+    if response.status >= 500:
+        log.warning("request failed", operation=route, status=response.status, ms=round(elapsed * 1000, 2))
     return response
+
+
+_PREFLIGHT = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Accept-Language",
+    "Access-Control-Max-Age": "86400",
+}
 
 
 async def healthz(request: web.Request) -> web.Response:
     state = request.app[STATE]
     await state.catalog.regions()
-    return web.json_response({"status": "ok", "version": _version()}, headers={"Cache-Control": "no-store"})
+    return web.json_response({"status": "ok", "version": version()}, headers={"Cache-Control": "no-store"})
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -130,12 +143,5 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    doc = document(OPERATIONS, request.app[STATE].settings, _version())
+    doc = document(OPERATIONS, request.app[STATE].settings, version())
     return web.Response(text=json.dumps(doc), content_type="application/json")
-
-
-def _version() -> str:
-    try:
-        return package_version("nahbei")
-    except Exception:
-        return "0+unknown"

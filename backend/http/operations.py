@@ -21,7 +21,13 @@ from backend.http.state import STATE, AppState
 from backend.storage import AgentPrincipal
 
 Access = Literal["public", "agent", "admin", "open"]
-Handler = Callable[["Call"], Awaitable[BaseModel | None]]
+
+
+class RawJson(bytes):
+    """JSON a handler assembled itself (see `backend.answers`); it must match the operation's model."""
+
+
+Handler = Callable[["Call"], Awaitable[BaseModel | RawJson | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,12 @@ class Operation:
         return path
 
     def bind(self) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        constant = {"Cache-Control": self.cache_control}
+        if self.access == "public":
+            constant["Access-Control-Allow-Origin"] = "*"
+            if self.method == "GET":
+                constant["Vary"] = "Accept-Language"
+
         async def handle(request: web.Request) -> web.StreamResponse:
             state = request.app[STATE]
             if self.access == "public":
@@ -98,14 +110,12 @@ class Operation:
                 agent=agent,
             )
             result = await self.handler(call)
-            headers = {"Cache-Control": self.cache_control, **call.headers}
+            headers = {**constant, **call.headers}
             if result is None:
                 return web.Response(status=204, headers=headers)
+            body = result if isinstance(result, RawJson) else result.model_dump_json().encode()
             return web.Response(
-                status=self.status,
-                body=result.model_dump_json().encode(),
-                content_type="application/json",
-                headers=headers,
+                status=self.status, body=body, content_type="application/json", headers=headers
             )
 
         handle.__name__ = self.name

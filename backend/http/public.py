@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from backend import geo
+from backend.answers import render_site, render_sites
 from backend.errors import NotFound
-from backend.http.operations import Call
-from backend.prompts import language_preferences, views
+from backend.http.operations import Call, RawJson
+from backend.models import Site
+from backend.prompts import language_preferences
 from backend.storage.rows import hour_of
-from beacon_agent.keys import KeyKind, parse_key
 from beacon_agent.wire import (
     LangQuery,
     NearbyQuery,
@@ -17,13 +18,12 @@ from beacon_agent.wire import (
     PromptEvent,
     RegionsAnswer,
     ResolveRequest,
-    SitesAnswer,
-    SiteView,
-    SiteWithPrompts,
 )
 
+EID_PREFIX = "eddystone-eid:"
 
-async def resolve(call: Call) -> SitesAnswer:
+
+async def resolve(call: Call) -> RawJson:
     request: ResolveRequest = call.body
     nearest: dict[int, float | None] = {}
     for observation in request.observations:
@@ -34,23 +34,25 @@ async def resolve(call: Call) -> SitesAnswer:
         if site_id not in nearest or _closer(distance, nearest[site_id]):
             nearest[site_id] = distance
     order = sorted(nearest, key=lambda s: (nearest[s] is None, nearest[s] or 0.0, s))
-    return await _answer(call, [(s, nearest[s]) for s in order], request.lang, check_distance=True)
+    parts = await _render(call, [(s, nearest[s]) for s in order], request.lang, check_distance=True)
+    return RawJson(render_sites(parts))
 
 
-async def nearby(call: Call) -> SitesAnswer:
+async def nearby(call: Call) -> RawJson:
     q: NearbyQuery = call.query
     found = await call.state.storage.sites_near(q.lat, q.lon, q.radius_m, q.kind, q.limit)
-    return await _answer(
+    parts = await _render(
         call, [(site.id, distance) for site, distance in found], q.lang, check_distance=False
     )
+    return RawJson(render_sites(parts))
 
 
-async def site(call: Call) -> SiteWithPrompts:
+async def site(call: Call) -> RawJson:
     q: LangQuery = call.query
-    answer = await _answer(call, [(call.ids["site_id"], None)], q.lang, check_distance=False)
-    if not answer.sites:
+    parts = await _render(call, [(call.ids["site_id"], None)], q.lang, check_distance=False)
+    if not parts:
         raise NotFound(f"site {call.ids['site_id']} not found")
-    return answer.sites[0]
+    return RawJson(parts[0])
 
 
 async def regions(call: Call) -> RegionsAnswer:
@@ -74,14 +76,14 @@ async def prompt_event(call: Call) -> None:
 async def _locate(call: Call, observation: Observation) -> tuple[int, float | None] | None:
     """The site an observed beacon belongs to and the estimated distance; None if it is not ours."""
     catalog, settings = call.state.catalog, call.state.settings
-    parsed = parse_key(observation.beacon)
-    if parsed.kind is KeyKind.EDDYSTONE_EID:
-        eid = await catalog.eid_beacon(bytes.fromhex(str(parsed.parts[0])), call.state.clock())
+    key = observation.beacon
+    if key.startswith(EID_PREFIX):
+        eid = await catalog.eid_beacon(bytes.fromhex(key[len(EID_PREFIX) :]), call.state.clock())
         if eid is None:
             return None
         site_id, registered_power = eid.site_id, eid.tx_power
     else:
-        ref = await catalog.beacon(observation.beacon)
+        ref = await catalog.beacon(key)
         if ref is None or not ref.active:
             return None
         site_id, registered_power = ref.site_id, ref.tx_power
@@ -95,27 +97,25 @@ def _closer(candidate: float | None, current: float | None) -> bool:
     return current is None or candidate < current
 
 
-async def _answer(
-    call: Call, found: Sequence[tuple[int, float | None]], lang: str | None, *, check_distance: bool
-) -> SitesAnswer:
-    ids = [site_id for site_id, _ in found]
-    sites = await call.state.catalog.sites(ids)
-    current = await call.state.catalog.current(sites, call.state.now())
+async def _render(
+    call: Call,
+    found: Sequence[tuple[int, float | None]],
+    lang: str | None,
+    *,
+    check_distance: bool,
+    known: Mapping[int, Site] | None = None,
+) -> list[bytes]:
+    """Each found site with its current prompts, nearest first, as JSON; sets Content-Language."""
+    cards = await call.state.catalog.cards([site_id for site_id, _ in found], call.state.now(), known)
     preferences = language_preferences(lang, call.request.headers.get("Accept-Language"))
-    answer = []
+    parts: list[bytes] = []
+    languages: set[str] = set()
     for site_id, distance in found:
-        site = sites.get(site_id)
-        if site is None:
-            continue
-        answer.append(
-            SiteWithPrompts(
-                site=SiteView.model_validate(site.model_dump()),
-                distance_m=None if distance is None else round(distance, 1),
-                prompts=views(
-                    current[site_id], distance, preferences, site.default_lang, check_distance=check_distance
-                ),
-            )
-        )
-    languages = sorted({p.lang for s in answer for p in s.prompts})
-    call.headers["Content-Language"] = ", ".join(languages) or (preferences[0] if preferences else "de")
-    return SitesAnswer(sites=answer)
+        if site_id in cards:
+            body, used = render_site(cards[site_id], distance, preferences, check_distance=check_distance)
+            parts.append(body)
+            languages.update(used)
+    call.headers["Content-Language"] = ", ".join(sorted(languages)) or (
+        preferences[0] if preferences else "de"
+    )
+    return parts

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -47,6 +47,19 @@ class Metrics:
         self.events_uncounted = Counter(
             "nahbei_prompt_events_uncounted", "Prompt events beyond the plausible rate per client", registry=r
         )
+        # Looking up a labelled child costs more than counting; keep them.
+        self._counters: dict[tuple[str, int], Any] = {}
+        self._latencies: dict[str, Any] = {}
+
+    def answered(self, operation: str, status: int, seconds: float) -> None:
+        counter = self._counters.get((operation, status))
+        if counter is None:
+            counter = self._counters[(operation, status)] = self.requests.labels(operation, str(status))
+        counter.inc()
+        latency = self._latencies.get(operation)
+        if latency is None:
+            latency = self._latencies[operation] = self.latency.labels(operation)
+        latency.observe(seconds)
 
 
 @dataclass
@@ -65,8 +78,9 @@ class AppState:
         return datetime.fromtimestamp(self.clock(), UTC)
 
     def client_id(self, request: web.Request) -> bytes:
-        address = (request.remote or "").encode()
-        return hmac.new(self._client_secret, address, hashlib.blake2s).digest()[:16]
+        return hashlib.blake2s(
+            (request.remote or "").encode(), key=self._client_secret, digest_size=16
+        ).digest()
 
 
 STATE = web.AppKey("state", AppState)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from backend.models import (
     Agent,
@@ -35,8 +35,7 @@ class AgentPrincipal:
     org_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class BeaconRef:
+class BeaconRef(NamedTuple):
     """What the resolver needs to know of a beacon with a static key."""
 
     id: int
