@@ -7,17 +7,21 @@ should say so rather than be ignored. The app- and agent-facing models are in `b
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from backend import geo
 from backend.schedule import ScheduleWindow, check_timezone
@@ -27,6 +31,27 @@ from beacon_agent.wire import MAX_TEXT, Lang, PromptEventType, PromptKind, SiteK
 Hex = StringConstraints(pattern=r"^[0-9a-fA-F]+$", to_lower=True)
 U16 = Annotated[int, Field(ge=0, le=0xFFFF)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+T = TypeVar("T")
+
+
+def _refuse_null(value: T | None) -> T:
+    if value is None:
+        raise ValueError("leave the field out to keep its value; null is not a value it can take")
+    return value
+
+
+def _drop_null(schema: dict[str, Any]) -> None:
+    options = [option for option in schema.pop("anyOf", []) if option != {"type": "null"}]
+    schema.pop("default", None)
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+
+
+# A PATCH field that may be left out (its value stays) but is never null: null would erase a value
+# that every site, beacon, prompt and agent must have. Fields that may be empty stay `X | None`.
+Omittable = Annotated[T | None, AfterValidator(_refuse_null), Field(json_schema_extra=_drop_null)]
 
 
 class Strict(BaseModel):
@@ -64,13 +89,13 @@ class SiteIn(SiteFields):
 
 
 class SitePatch(Strict):
-    name: Name | None = None
-    lat: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
-    lon: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
-    timezone: str | None = Field(None, max_length=64)
-    default_lang: Lang | None = None
-    kind: SiteKind | None = None
-    address: str | None = Field(None, max_length=500)
+    name: Omittable[Name] = None
+    lat: Omittable[float] = Field(None, ge=-90, le=90, allow_inf_nan=False)
+    lon: Omittable[float] = Field(None, ge=-180, le=180, allow_inf_nan=False)
+    timezone: Omittable[str] = Field(None, max_length=64)
+    default_lang: Omittable[Lang] = None
+    kind: Omittable[SiteKind] = None
+    address: Omittable[str] = Field(None, max_length=500)
 
     @field_validator("timezone")
     @classmethod
@@ -104,7 +129,8 @@ class BeaconCommon(Strict):
 
 class IBeaconIn(BeaconCommon):
     kind: Literal["ibeacon"]
-    uuid: str | None = Field(None, max_length=40)
+    # Any common spelling of a UUID is read; the document shows the canonical one.
+    uuid: str | None = Field(None, max_length=40, json_schema_extra={"format": "uuid"})
     major: U16 | None = None
     minor: U16 | None = None
     allocate: bool = Field(False, description="Let the service choose uuid/major/minor (few app regions).")
@@ -126,7 +152,7 @@ class IBeaconIn(BeaconCommon):
 
 class AltBeaconIn(BeaconCommon):
     kind: Literal["altbeacon"]
-    id1: str = Field(max_length=40)
+    id1: str = Field(max_length=40, json_schema_extra={"format": "uuid"})
     id2: U16
     id3: U16
 
@@ -155,9 +181,9 @@ BeaconStatus = Literal["active", "inactive", "decommissioned"]
 
 
 class BeaconPatch(Strict):
-    label: str | None = Field(None, max_length=200)
-    tx_power: TxPower | None = None
-    status: Literal["active", "inactive"] | None = None
+    label: Omittable[str] = Field(None, max_length=200)
+    tx_power: Omittable[TxPower] = None
+    status: Omittable[Literal["active", "inactive"]] = None
 
 
 class Beacon(BaseModel):
@@ -185,6 +211,20 @@ class PromptText(Strict):
 
 
 HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https://[^\s/$.?#][^\s]*$", max_length=2000)]
+
+
+class _OnlyLanguageKeys:
+    """In JSON Schema `patternProperties` alone lets any other key through; the validator does not."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(core)
+        json_schema["additionalProperties"] = False
+        return json_schema
+
+
+# The texts of a prompt, by language.
+Texts = Annotated[dict[Lang, PromptText], _OnlyLanguageKeys]
 PromptStatus = Literal["draft", "published", "archived"]
 
 
@@ -199,7 +239,7 @@ class PromptFields(Strict):
 
 class PromptIn(PromptFields):
     kind: PromptKind
-    texts: dict[Lang, PromptText] = Field(min_length=1, max_length=20)
+    texts: Texts = Field(min_length=1, max_length=20)
     action_url: HttpsUrl | None = None
     status: PromptStatus = "draft"
     max_distance_m: float | None = Field(None, gt=0, le=10_000)
@@ -211,13 +251,13 @@ class PromptIn(PromptFields):
 
 
 class PromptPatch(PromptFields):
-    kind: PromptKind | None = None
-    texts: dict[Lang, PromptText] | None = Field(None, min_length=1, max_length=20)
+    kind: Omittable[PromptKind] = None
+    texts: Omittable[Texts] = Field(None, min_length=1, max_length=20)
     action_url: HttpsUrl | None = None
-    status: PromptStatus | None = None
+    status: Omittable[PromptStatus] = None
     max_distance_m: float | None = Field(None, gt=0, le=10_000)
-    cooldown_s: int | None = Field(None, ge=0, le=30 * 86400)
-    priority: int | None = Field(None, ge=-1000, le=1000)
+    cooldown_s: Omittable[int] = Field(None, ge=0, le=30 * 86400)
+    priority: Omittable[int] = Field(None, ge=-1000, le=1000)
     valid_from: AwareDatetime | None = None
     valid_until: AwareDatetime | None = None
     schedule: list[ScheduleWindow] | None = Field(None, max_length=28)
@@ -253,9 +293,9 @@ class AgentIn(Strict):
 
 
 class AgentPatch(Strict):
-    name: Name | None = None
-    advertise_beacon_id: int | None = Field(None, ge=1)
-    revoked: bool | None = Field(None, description="true withdraws the token for good.")
+    name: Omittable[Name] = None
+    advertise_beacon_id: int | None = Field(None, ge=1, description="null: advertise nothing.")
+    revoked: Omittable[bool] = Field(None, description="true withdraws the token for good.")
 
 
 class Agent(BaseModel):

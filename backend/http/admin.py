@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from backend import auth, health
 from backend.http.operations import Call
+from backend.http.problems import validation_problem
 from backend.models import (
     AgentCreated,
     AgentHealth,
@@ -109,9 +110,14 @@ async def get_prompt(call: Call) -> BaseModel:
 
 async def update_prompt(call: Call) -> BaseModel | None:
     ids, now = call.ids, call.state.clock()
-    prompt = await call.state.storage.update_prompt(
-        call.org, ids["site_id"], ids["prompt_id"], call.body, now
-    )
+    try:
+        prompt = await call.state.storage.update_prompt(
+            call.org, ids["site_id"], ids["prompt_id"], call.body, now
+        )
+    except ValidationError as exc:
+        # A patch that is valid alone but not with the prompt it changes, e.g. a valid_until
+        # before the stored valid_from: the merged prompt is checked again and refused here.
+        raise validation_problem(exc) from None
     return _changed(call, prompt)
 
 
@@ -189,7 +195,7 @@ async def site_health(call: Call) -> SiteHealth:
 async def site_stats(call: Call) -> SiteStats:
     q: StatsQuery = call.query
     until = q.until or call.state.now()
-    since = q.since or until - timedelta(days=7)
+    since = q.since or _week_before(until)
     storage, site_id = call.state.storage, call.ids["site_id"]
     span = (call.org, site_id, since.timestamp(), until.timestamp())
     sightings = [
@@ -205,3 +211,10 @@ async def site_stats(call: Call) -> SiteStats:
 
 def _hour(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
+
+
+def _week_before(moment: datetime) -> datetime:
+    try:
+        return moment - timedelta(days=7)
+    except OverflowError:  # `until` in the first week of year 1
+        return datetime.min.replace(tzinfo=UTC)

@@ -25,6 +25,24 @@ _REASONS = {
     422: "Invalid fields (see `errors`)",
     429: "Rate limited; see Retry-After",
 }
+# Headers every answer of a status carries (see `operations.bind` and `problems.render`).
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "The scheme to authenticate with.",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^Bearer "},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Seconds to wait before the next request.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+_CACHE_CONTROL = {"Cache-Control": {"required": True, "schema": {"type": "string", "minLength": 1}}}
 
 
 def document(operations: Iterable[Operation], settings: Settings, version: str) -> dict[str, Any]:
@@ -88,12 +106,14 @@ def _operation(
             "content": {"application/json": {"schema": schemas[(op.name, "body")]}},
             "x-max-body-bytes": settings.max_body_bytes,
         }
-    ok: dict[str, Any] = {"description": "OK" if op.status != 201 else "Created"}
+    ok: dict[str, Any] = {"description": "OK" if op.status != 201 else "Created", "headers": _CACHE_CONTROL}
     if op.response is not None:
         ok["content"] = {"application/json": {"schema": schemas[(op.name, "out")]}}
     responses: dict[str, Any] = {str(op.status) if op.response is not None else "204": ok}
     for status in _error_statuses(op):
         responses[str(status)] = {"description": _REASONS[status], "content": _PROBLEM}
+        if status in _HEADERS:
+            responses[str(status)]["headers"] = _HEADERS[status]
     spec["responses"] = responses
     return spec
 

@@ -1,7 +1,7 @@
 """RFC 9457 problem details: every error answer, rendered in one place.
 
 Handlers and storage raise domain errors (`backend.errors`), aiohttp raises its HTTP exceptions,
-pydantic raises validation errors; the middleware here turns each into
+pydantic raises validation errors; `answer` turns each into
 ``application/problem+json`` with `type title status detail` and, for invalid input, `errors`
 listing each invalid field. An unexpected exception becomes a bare 500 problem: the traceback goes
 to the log, never to the client.
@@ -9,8 +9,7 @@ to the log, never to the client.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -75,26 +74,24 @@ def render(problem: Problem, headers: Mapping[str, str] | None = None) -> web.Re
     )
 
 
-@web.middleware
-async def problem_middleware(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ProblemError as exc:
+def answer(exc: Exception, request: web.Request) -> web.Response:
+    """The problem-details answer for an exception a handler raised; other exceptions raise again."""
+    if isinstance(exc, ProblemError):
         return render(exc.problem, exc.headers)
-    except DomainError as exc:
+    if isinstance(exc, DomainError):
         errors = [FieldError(loc=list(exc.field), msg=exc.detail, type="value_error")] if exc.field else None
         return render(Problem(title=exc.title, status=exc.status, detail=exc.detail, errors=errors))
-    except web.HTTPException as exc:
+    if isinstance(exc, web.HTTPException):
         if exc.status < 400:
-            raise
+            raise exc
         return render(_from_http(exc), {k: exc.headers[k] for k in _PASSED_HEADERS if k in exc.headers})
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("unhandled error", operation=_route_name(request))
-        return render(Problem(title="Internal Server Error", status=500, detail="the error was logged"))
+    if isinstance(exc, ConnectionResetError):
+        # The client went away before its request was complete (aiohttp raises this from reading
+        # the body): an incomplete request, not a fault here. Nobody reads the answer; logs and
+        # metrics do, and must not count it as a server error.
+        return render(Problem(title="Bad Request", status=400, detail="the body ended too soon"))
+    log.error("unhandled error", operation=_route_name(request), exc_info=exc)
+    return render(Problem(title="Internal Server Error", status=500, detail="the error was logged"))
 
 
 def _from_http(exc: web.HTTPException) -> Problem:
