@@ -1,0 +1,1 @@
+"""Speed, measured side by side against a baseline in the same run: `make bench`."""

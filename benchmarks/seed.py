@@ -1,0 +1,123 @@
+"""Databases for the benchmarks: N sites (one iBeacon and one prompt each), written in bulk.
+
+Sites are spread uniformly over an area sized so that every database has the same density as
+1,000,000 sites over Germany (~1.7 per km²), so a query at 1,000 sites finds as much as one at
+1,000,000 and only the size of the index differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import random
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from backend.auth import secret_hash
+from backend.storage.schema import SCHEMA_VERSION
+from backend.storage.sqlite import SqliteStorage
+
+UUID = "6e616862-6569-4265-8e63-686d61726b21"
+CENTRE = (51.0, 10.5)
+DENSITY_PER_KM2 = 1_000_000 / 585_000
+ADMIN_KEY = "nbk_benchmark-admin-key"
+AGENT_TOKEN = "nba_benchmark-agent-token"
+PROMPT = {
+    "kind": "volunteer",
+    "texts": {"de": {"title": "Helfen Sie mit", "body": "Wir suchen Ehrenamtliche.", "action_label": "Mehr"}},
+    "action_url": "https://example.org/help",
+    "status": "published",
+    "max_distance_m": None,
+    "cooldown_s": 3600,
+    "priority": 0,
+    "valid_from": None,
+    "valid_until": None,
+    "schedule": None,
+}
+
+
+@dataclass(frozen=True)
+class Area:
+    """The square the sites of one database are spread over, in degrees."""
+
+    min_lat: float
+    max_lat: float
+    min_lon: float
+    max_lon: float
+
+    @classmethod
+    def for_sites(cls, count: int) -> Area:
+        side_km = math.sqrt(count / DENSITY_PER_KM2)
+        half_lat = side_km / 2 / 111.2
+        half_lon = side_km / 2 / (111.2 * math.cos(math.radians(CENTRE[0])))
+        return cls(CENTRE[0] - half_lat, CENTRE[0] + half_lat, CENTRE[1] - half_lon, CENTRE[1] + half_lon)
+
+
+def ibeacon_key(index: int) -> str:
+    major, minor = divmod(index, 65535)
+    return f"ibeacon:{UUID}:{major + 1}:{minor + 1}"
+
+
+def database(folder: Path, sites: int, progress: bool = True) -> Path:
+    """A database with `sites` sites, made once and kept in `folder` for later runs."""
+    path = folder / f"sites-{sites}-v{SCHEMA_VERSION}.db"
+    if path.exists():
+        return path
+    partial = path.with_suffix(".partial")
+    for old in folder.glob(partial.name + "*"):
+        old.unlink()
+    asyncio.run(_prepare(partial))
+    area, rng, now = Area.for_sites(sites), random.Random(sites), time.time()
+    prompt = json.dumps(PROMPT)
+    with contextlib.closing(sqlite3.connect(partial)) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=OFF")
+        chunk = 50_000
+        for start in range(0, sites, chunk):
+            ids = range(start + 1, min(start + chunk, sites) + 1)
+            points = [
+                (i, rng.uniform(area.min_lat, area.max_lat), rng.uniform(area.min_lon, area.max_lon))
+                for i in ids
+            ]
+            db.executemany(
+                "INSERT INTO sites (id, org_id, name, kind, lat, lon, address, timezone, default_lang, created_at)"
+                " VALUES (?, 1, 'Site ' || ?, 'other', ?, ?, '', 'Europe/Berlin', 'de', ?)",
+                [(i, i, lat, lon, now) for i, lat, lon in points],
+            )
+            db.executemany(
+                "INSERT INTO site_index (id, min_lat, max_lat, min_lon, max_lon) VALUES (?, ?, ?, ?, ?)",
+                [(i, lat, lat, lon, lon) for i, lat, lon in points],
+            )
+            db.executemany(
+                "INSERT INTO beacons (id, site_id, kind, key, label, tx_power, status, identity, registered_at)"
+                " VALUES (?, ?, 'ibeacon', ?, '', -59, 'active', '{}', ?)",
+                [(i, i, ibeacon_key(i - 1), now) for i in ids],
+            )
+            db.executemany(
+                "INSERT INTO prompts (site_id, body, updated_at) VALUES (?, ?, ?)",
+                [(i, prompt, now) for i in ids],
+            )
+            db.commit()
+            if progress:
+                print(f"\r  seeding {sites:,} sites: {ids[-1]:,}", end="", flush=True)
+        db.execute(
+            "INSERT INTO agents (site_id, name, token_hash) VALUES (1, 'bench', ?)",
+            (secret_hash(AGENT_TOKEN),),
+        )
+        db.commit()
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if progress:
+        print()
+    partial.rename(path)
+    return path
+
+
+async def _prepare(path: Path) -> None:
+    storage = SqliteStorage(path)
+    await storage.open()
+    await storage.create_org("Benchmark e.V.", secret_hash(ADMIN_KEY), time.time())
+    await storage.close()

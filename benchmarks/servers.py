@@ -1,0 +1,84 @@
+"""Start the servers under test as separate processes, each on its own port, and stop them again."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the server process has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def running(command: list[str], port: int, log: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Run `command` until the block ends; yields it once /healthz answers."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, **(env or {})}
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{command[0]} did not start; see {log}") from None
+                time.sleep(0.1)
+        yield Server(url, process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def bare(log: Path) -> contextlib.AbstractContextManager[Server]:
+    port = free_port()
+    return running([sys.executable, "-m", "benchmarks.bare_server", "--port", str(port)], port, log)
+
+
+def backend(db: Path, log: Path) -> contextlib.AbstractContextManager[Server]:
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "backend",
+        "serve",
+        "--db",
+        str(db),
+        "--port",
+        str(port),
+        "--log-format",
+        "json",
+    ]
+    # Rate limiting stays on (its cost is part of the figure) with a limit wrk cannot reach.
+    limits = {"NAHBEI_RATE_LIMIT_PER_S": "1e9", "NAHBEI_RATE_LIMIT_BURST": "1000000000"}
+    return running(command, port, log, limits)
