@@ -109,3 +109,49 @@ HEARTBEAT_INTERVAL_S: Final = 60.0
 # network's return is noticed within minutes. Jitter spreads a site's agents after a shared outage.
 BACKOFF_BASE_S: Final = 1.0
 BACKOFF_CAP_S: Final = 300.0
+
+# --- the running agent ----------------------------------------------------------------------------
+
+# Sightings held in memory while the outbox cannot be written (a full disk): about 5 minutes of a
+# busy site at ~300 bytes each, so the Pi's memory stays bounded while the operator frees space.
+MAX_UNSAVED_SIGHTINGS: Final = 20_000
+
+# --- BLE edges: scanner restarts and advertising (beacon_agent.scanner, .advertiser, .bluez) -------
+
+# A scanner restart waits backoff_delay(attempt) with these bounds. bluetoothd needs about a second
+# after a restart to re-add and power its adapter, so the first retry comes within a second; an
+# adapter that stays away is asked about at most every minute (signals cut every wait short anyway).
+SCANNER_RETRY_BASE_S: Final = 1.0
+SCANNER_RETRY_CAP_S: Final = 60.0
+
+# Full jitter may draw ~0 several times in a row; no retry comes sooner than this fraction of the
+# base, so a run of unlucky draws cannot turn into a tight loop of D-Bus calls.
+RETRY_FLOOR_FRACTION: Final = 0.1
+
+# bluetoothd answers in milliseconds; a hung one must not hang the agent. Below dbus-daemon's own
+# 25 s reply timeout, so our error names the call instead of a generic NoReply.
+BLUEZ_CALL_TIMEOUT_S: Final = 20.0
+
+# Registering an advertisement fails for reasons a person must fix (no free slot, not permitted);
+# retrying every 5 minutes at most finds the fix without filling the journal. Power-on and
+# bluetoothd restarts retry at once.
+ADVERTISE_RETRY_BASE_S: Final = 1.0
+ADVERTISE_RETRY_CAP_S: Final = 300.0
+
+# The advertiser looks at the clock this often while an EID is on air: a wall-clock step (NTP) is
+# followed within a second, and the check is a comparison, not an AES computation.
+EID_CHECK_INTERVAL_S: Final = 1.0
+
+# A heartbeat's beacon_time re-anchors the agent's count of the beacon clock only when the two
+# disagree by more than this: network latency (< 1 s) must not make a just-rotated EID flip back.
+EID_CLOCK_TOLERANCE_S: Final = 2.0
+
+# Advertising interval asked of BlueZ (ignored by kernels without extended advertising commands,
+# which then use their 1.28 s default). Apple's iBeacon guidelines ask for 100 ms, Eddystone allows
+# 100 ms to 1 s; 100-200 ms lets a phone hear the site within a second of walking in.
+ADVERTISE_MIN_INTERVAL_MS: Final = 100
+ADVERTISE_MAX_INTERVAL_MS: Final = 200
+
+# AltBeacon frames carry a manufacturer's company id; the instruction names none, so the agent uses
+# Radius Networks' 0x0118, the one the AltBeacon specification's examples use.
+ALTBEACON_COMPANY_ID: Final = 0x0118
