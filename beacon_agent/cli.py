@@ -7,12 +7,19 @@ Each subcommand is one ``_add_<name>`` function that registers its subparser and
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import IO, Any, Final
 
+import aiohttp
+
+from beacon_agent import logs
+from beacon_agent.config import AgentConfig, ConfigError, describe_settings, load_config
 from beacon_agent.frames import decode
 
 _DECODE_EXAMPLE: Final = """\
@@ -40,8 +47,82 @@ def build_parser() -> argparse.ArgumentParser:
         description="Nahbei beacon agent: hears BLE beacons at a site and reports them to the backend.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_run(subparsers)
+    _add_check(subparsers)
     _add_decode(subparsers)
     return parser
+
+
+_CONFIG_HELP = (
+    "the agent's TOML file (see agent.example.toml); every setting can be overridden by "
+    "NAHBEI_AGENT_<SECTION>_<KEY>, e.g. NAHBEI_AGENT_BACKEND_TOKEN"
+)
+
+
+def _add_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = subparsers.add_parser(
+        "run",
+        help="scan, aggregate and report until SIGTERM or Ctrl-C",
+        description="Run the agent: scan with BlueZ, keep sightings in the outbox, report them to the backend, "
+        "advertise what the backend asks. SIGTERM saves the current window to the outbox, then exits.",
+    )
+    run.add_argument("--config", type=Path, required=True, metavar="FILE", help=_CONFIG_HELP)
+    run.set_defaults(handler=_cmd_run)
+
+
+def _add_check(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = subparsers.add_parser(
+        "check",
+        help="validate the config, reach the backend with the token, find the adapter",
+        description="Check that this machine is ready: the config file, the backend and the agent's token "
+        "(with a heartbeat that raises no alert), and the Bluetooth adapter. Exit status 0 when all pass.",
+    )
+    check.add_argument("--config", type=Path, required=True, metavar="FILE", help=_CONFIG_HELP)
+    check.add_argument("--settings", action="store_true", help="also print every setting with its default")
+    check.set_defaults(handler=_cmd_check)
+
+
+def _load(path: Path) -> AgentConfig | None:
+    try:
+        return load_config(path, os.environ)
+    except ConfigError as error:
+        print(f"nahbei-agent: {error}", file=sys.stderr)
+        return None
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    if config is None:
+        return 2
+    logs.configure(config.log.format, config.log.level)
+    return asyncio.run(_run(config))
+
+
+async def _run(config: AgentConfig) -> int:
+    from beacon_agent.service import Agent
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with aiohttp.ClientSession() as session:
+        await Agent(config, session).run(stop)
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    if config is None:
+        return 2
+    from beacon_agent.check import run_checks
+
+    findings = asyncio.run(run_checks(config, args.config))
+    for finding in findings:
+        print(finding.line())
+    if args.settings:
+        print()
+        print(describe_settings())
+    return 0 if all(f.ok for f in findings) else 1
 
 
 def main(argv: list[str] | None = None) -> int:

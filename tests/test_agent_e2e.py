@@ -1,0 +1,230 @@
+"""The whole agent, as shipped: `nahbei-agent run` in its own process, scanning with the real bleak
+through the fake BlueZ on a private bus, reporting to a real backend on 127.0.0.1.
+
+Counting is exact: every advertisement the fake delivers is one bleak callback, so the `count`s of
+the sightings the backend stored must add up to the advertisements sent, no more and no less.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from backend.http.app import create_app
+from beacon_agent.frames import encode_ibeacon
+from simulator.bluez.bus import SYSTEM_BUS_ENV, PrivateBus
+from simulator.bluez.service import FakeBluez
+from tests.bluez_fixtures import fixture_bluez_bus, fixture_fake_bluez
+from tests.conftest import SITE, Backend, BackendFactory
+
+__all__ = ["fixture_bluez_bus", "fixture_fake_bluez"]
+
+IB_UUID = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"
+ROOT = Path(__file__).resolve().parents[1]
+PHONE = "4C:3F:11:22:33:44"  # a random other device: must never reach the backend
+
+
+class AgentProcess:
+    """`python -m beacon_agent run` with its own config, on the given private bus."""
+
+    def __init__(self, config: Path, bus: PrivateBus, log: Path) -> None:
+        self.config, self.bus, self.log = config, bus, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, SYSTEM_BUS_ENV: self.bus.address}
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "beacon_agent", "run", "--config", str(self.config)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=ROOT,
+            )
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=30)
+        self.process = None
+        return code
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+def write_config(folder: Path, url: str, token: str, **extra: str) -> Path:
+    path = folder / "agent.toml"
+    lines = [
+        "[backend]",
+        f'url = "{url}"',
+        f'token = "{token}"',
+        "[scan]",
+        "flush_interval_s = 1",
+        "watchdog_quiet_s = 10",
+        "expect_beacons = false",
+        "[outbox]",
+        f'path = "{folder / "outbox.sqlite3"}"',
+        "[report]",
+        "heartbeat_interval_s = 5",
+        "[advertise]",
+        f"enabled = {extra.get('advertise', 'false')}",
+        "[log]",
+        'format = "json"',
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+async def eventually(condition: Callable[[], bool], within: float, what: str) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within} s waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+def stored(db: Path, sql: str = "SELECT COALESCE(SUM(count), 0) FROM sightings") -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute(sql).fetchone()[0])
+
+
+class Site:
+    """A site with one iBeacon and an agent, and a way to make the beacon advertise N times."""
+
+    def __init__(self, backend: Backend, token: str, minor: int, fake: FakeBluez) -> None:
+        self.backend, self.token, self.minor, self.fake = backend, token, minor, fake
+        company, payload = encode_ibeacon(IB_UUID, 7, minor, -59)
+        self.manufacturer_data = {company: payload}
+        self.sent = 0
+
+    async def advertise(self, times: int) -> None:
+        for i in range(times):
+            assert self.fake.advertise(
+                "AA:BB:CC:00:00:01", rssi=-60 - i % 10, manufacturer_data=self.manufacturer_data
+            )
+            # A phone nearby advertising something else: it must leave no trace.
+            self.fake.advertise(PHONE, rssi=-50, manufacturer_data={0x0075: b"\x01\x02\x03"})
+            self.sent += 1
+            if i % 50 == 49:
+                await self.fake.drain()
+        await self.fake.drain()
+
+
+async def setup_site(backend: Backend, fake: FakeBluez, minor: int = 1) -> Site:
+    site = (await backend.json("POST", "/v1/admin/sites", 201, json=SITE))["id"]
+    body = {"kind": "ibeacon", "uuid": IB_UUID, "major": 7, "minor": minor}
+    await backend.json("POST", f"/v1/admin/sites/{site}/beacons", 201, json=body)
+    token = (await backend.json("POST", f"/v1/admin/sites/{site}/agents", 201, json={"name": "Pi"}))["token"]
+    return Site(backend, token, minor, fake)
+
+
+@pytest.fixture
+async def started(
+    make_backend: BackendFactory, fake_bluez: FakeBluez, bluez_bus: PrivateBus, tmp_path: Path
+) -> AsyncIterator[tuple[Backend, Site, AgentProcess]]:
+    backend = await make_backend()
+    site = await setup_site(backend, fake_bluez)
+    config = write_config(tmp_path, str(backend.client.make_url("")).rstrip("/"), site.token)
+    agent = AgentProcess(config, bluez_bus, tmp_path / "agent.log")
+    agent.start()
+    await eventually(lambda: fake_bluez.discovering, 30, "the agent to start scanning")
+    yield backend, site, agent
+    if agent.running():
+        agent.stop()
+    log = (tmp_path / "agent.log").read_text()
+    assert PHONE not in log and PHONE.lower() not in log, "a radio address reached the agent's log"
+
+
+async def test_sightings_arrive_with_the_right_key_and_counts(started: Any) -> None:
+    backend, site, agent = started
+    await site.advertise(300)
+    await eventually(lambda: stored(backend.settings.db) == site.sent, 30, "all advertisements counted")
+    keys = {
+        row[0] for row in sqlite3.connect(backend.settings.db).execute("SELECT beacon_key FROM sightings")
+    }
+    assert keys == {f"ibeacon:{IB_UUID}:7:{site.minor}"}
+    assert agent.stop() == 0  # SIGTERM: a clean exit
+
+
+async def test_backend_down_for_a_while_then_every_sighting_arrives_once(started: Any) -> None:
+    backend, site, _agent = started
+    await site.advertise(100)
+    await eventually(lambda: stored(backend.settings.db) == 100, 30, "the first 100")
+    port = backend.client.port
+    await backend.client.server.close()  # the backend goes away; the agent keeps hearing
+    await site.advertise(200)
+    await asyncio.sleep(3)  # several flushes into the outbox, several failed sends
+    server = TestServer(create_app(backend.settings, clock=backend.clock), host="127.0.0.1", port=port)
+    await server.start_server()
+    try:
+        await eventually(lambda: stored(backend.settings.db) == 300, 60, "the 200 sent while down")
+        await asyncio.sleep(2)
+        assert stored(backend.settings.db) == 300  # and nothing twice
+    finally:
+        await server.close()
+
+
+async def test_sigkill_after_a_flush_loses_nothing_and_doubles_nothing(started: Any, tmp_path: Path) -> None:
+    backend, site, agent = started
+    port = backend.client.port
+    await backend.client.server.close()  # batches pile up in the outbox
+    await site.advertise(150)
+    await asyncio.sleep(2.5)  # at least one whole flush window after the last advertisement
+    assert agent.stop(signal.SIGKILL) == -signal.SIGKILL
+    waiting = stored(tmp_path / "outbox.sqlite3", "SELECT COUNT(*) FROM batches")
+    assert waiting >= 1
+    agent.start()
+    server = TestServer(create_app(backend.settings, clock=backend.clock), host="127.0.0.1", port=port)
+    await server.start_server()
+    try:
+        await eventually(lambda: stored(backend.settings.db) == 150, 60, "the outbox after the restart")
+        await asyncio.sleep(2)
+        assert stored(backend.settings.db) == 150
+    finally:
+        await server.close()
+
+
+async def test_sigkill_at_any_moment_never_doubles_and_loses_at_most_the_open_window(started: Any) -> None:
+    backend, site, agent = started
+    for _ in range(3):
+        await site.advertise(80)
+        await asyncio.sleep(0.7)  # land somewhere inside a flush window, or inside a flush
+        agent.stop(signal.SIGKILL)
+        agent.start()
+        await eventually(lambda: agent.running(), 10, "the agent to start")
+        await asyncio.sleep(1.5)
+    await eventually(lambda: stored(backend.settings.db) > 0, 30, "some sightings")
+    await asyncio.sleep(3)
+    total = stored(backend.settings.db)
+    # Never more than was sent; at most the window open at each kill (80 each) is lost.
+    assert site.sent - 3 * 80 <= total <= site.sent
+
+
+async def test_scanning_resumes_by_itself_after_bluez_restarts(started: Any) -> None:
+    backend, site, _agent = started
+    await site.advertise(50)
+    await eventually(lambda: stored(backend.settings.db) == 50, 30, "the first 50")
+    await site.fake.restart(graceful=False)
+    began = time.monotonic()
+    await eventually(lambda: site.fake.discovering, 60, "the agent to scan again after bluetoothd restarted")
+    print(f"scanning resumed {time.monotonic() - began:.1f} s after bluetoothd restarted")
+    await site.advertise(50)
+    await eventually(lambda: stored(backend.settings.db) == 100, 30, "the 50 after the restart")
+    site.fake.set_powered(False)
+    await asyncio.sleep(0.5)
+    site.fake.set_powered(True)
+    await eventually(lambda: site.fake.discovering, 60, "the agent to scan again after power came back")
+    await site.advertise(50)
+    await eventually(lambda: stored(backend.settings.db) == 150, 30, "the 50 after the power cycle")
