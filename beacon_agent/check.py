@@ -43,7 +43,10 @@ async def _backend(config: AgentConfig) -> list[Finding]:
     url = config.backend.url.rstrip("/")
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
     beat = Heartbeat(version=version(), uptime_s=0, scanner=ScannerState.DISABLED, outbox_depth=0, dropped=0)
-    headers = {"Authorization": f"Bearer {config.backend.token.get_secret_value()}"}
+    headers = {
+        "Authorization": f"Bearer {config.backend.token.get_secret_value()}",
+        "Content-Type": "application/json",
+    }
     async with aiohttp.ClientSession(timeout=timeout) as session:
         try:
             async with session.get(f"{url}/healthz") as response:

@@ -17,13 +17,15 @@ from backend.http.app import create_app
 
 
 class Clock:
-    """Wall-clock time the test controls; starts at the real time so TLS-free HTTP dates look sane."""
+    """Wall-clock time the test controls, starting at the real time; or, with `real`, the real time
+    (for tests where other processes, such as an agent, keep time of their own)."""
 
-    def __init__(self, start: float | None = None) -> None:
+    def __init__(self, start: float | None = None, *, real: bool = False) -> None:
         self.now = time.time() if start is None else start
+        self.real = real
 
     def __call__(self) -> float:
-        return self.now
+        return time.time() if self.real else self.now
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
@@ -71,10 +73,10 @@ BackendFactory = Callable[..., Awaitable[Backend]]
 async def make_backend(tmp_path: Path) -> AsyncIterator[BackendFactory]:
     clients: list[TestClient[Any, Any]] = []
 
-    async def start(**overrides: Any) -> Backend:
+    async def start(*, real_clock: bool = False, **overrides: Any) -> Backend:
         settings = make_settings(tmp_path, **overrides)
         org_id, key = await create_org(settings.db, "Hospiz am Park e.V.")
-        clock = Clock()
+        clock = Clock(real=real_clock)
         client = TestClient(TestServer(create_app(settings, clock=clock), host="127.0.0.1"))
         await client.start_server()
         clients.append(client)

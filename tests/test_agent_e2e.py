@@ -134,7 +134,7 @@ async def setup_site(backend: Backend, fake: FakeBluez, minor: int = 1) -> Site:
 async def started(
     make_backend: BackendFactory, fake_bluez: FakeBluez, bluez_bus: PrivateBus, tmp_path: Path
 ) -> AsyncIterator[tuple[Backend, Site, AgentProcess]]:
-    backend = await make_backend()
+    backend = await make_backend(real_clock=True)
     site = await setup_site(backend, fake_bluez)
     config = write_config(tmp_path, str(backend.client.make_url("")).rstrip("/"), site.token)
     agent = AgentProcess(config, bluez_bus, tmp_path / "agent.log")
@@ -228,3 +228,102 @@ async def test_scanning_resumes_by_itself_after_bluez_restarts(started: Any) -> 
     await eventually(lambda: site.fake.discovering, 60, "the agent to scan again after power came back")
     await site.advertise(50)
     await eventually(lambda: stored(backend.settings.db) == 150, 30, "the 50 after the power cycle")
+
+
+async def test_an_advertising_agent_is_heard_by_a_scanning_agent_eid_rotation_included(
+    make_backend: BackendFactory, fake_bluez: FakeBluez, bluez_bus: PrivateBus, tmp_path: Path
+) -> None:
+    """Agent A advertises the EID beacon the backend assigns it; the fake radio carries what A puts
+    on air to agent B's adapter; B reports it, and the backend maps every rotating EID to the beacon."""
+    backend = await make_backend(real_clock=True)
+    site = (await backend.json("POST", "/v1/admin/sites", 201, json=SITE))["id"]
+    eid_body = {
+        "kind": "eddystone-eid",
+        "identity_key": "1f" * 16,
+        "rotation_exponent": 2,
+        "initial_time": 5000,
+    }
+    beacon = (await backend.json("POST", f"/v1/admin/sites/{site}/beacons", 201, json=eid_body))["id"]
+    tokens, ids = [], []
+    for name in ("A", "B"):
+        made = await backend.json("POST", f"/v1/admin/sites/{site}/agents", 201, json={"name": name})
+        tokens.append(made["token"])
+        ids.append(made["id"])
+    await backend.json(
+        "PATCH", f"/v1/admin/sites/{site}/agents/{ids[0]}", 200, json={"advertise_beacon_id": beacon}
+    )
+    url = str(backend.client.make_url("")).rstrip("/")
+    on_air: dict[str, Any] = {}
+
+    def _handle_air(event: str, adv: Any) -> None:
+        if event == "removed":
+            on_air.pop(adv.path, None)
+        else:
+            on_air[adv.path] = adv
+
+    fake_bluez.add_advertisement_listener(_handle_air)
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder in folders:
+        folder.mkdir()
+    with PrivateBus() as bus_b:
+        fake_b = FakeBluez()
+        async with fake_b.serving(bus_b.address):
+            agent_a = AgentProcess(
+                write_config(folders[0], url, tokens[0], advertise="true"), bluez_bus, tmp_path / "a.log"
+            )
+            agent_b = AgentProcess(write_config(folders[1], url, tokens[1]), bus_b, tmp_path / "b.log")
+            agent_a.start()
+            agent_b.start()
+            try:
+                await eventually(lambda: bool(on_air) and fake_b.discovering, 30, "A on air and B scanning")
+
+                def keys_heard() -> set[str]:
+                    rows = sqlite3.connect(backend.settings.db).execute(
+                        "SELECT DISTINCT beacon_key FROM sightings WHERE beacon_id = ?", (beacon,)
+                    )
+                    return {row[0] for row in rows}
+
+                deadline = time.monotonic() + 40
+                while len(keys_heard()) < 3 and time.monotonic() < deadline:
+                    for adv in list(on_air.values()):
+                        fake_b.deliver(adv.heard_as("0A:11:22:33:44:55", rssi=-62))
+                    await asyncio.sleep(0.1)
+                heard = keys_heard()
+                # EIDs rotate every 4 s of beacon clock: three different keys, all the same beacon.
+                assert len(heard) >= 3 and all(k.startswith("eddystone-eid:") for k in heard), heard
+            finally:
+                assert agent_a.stop() == 0 and agent_b.stop() == 0
+    assert not on_air  # A took its advertisement off the air when it stopped
+
+
+async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """The agent's command line, without blocking the loop that serves the backend under test."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "beacon_agent",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_check_and_bad_config_from_the_command_line(
+    started: Any, bluez_bus: PrivateBus, tmp_path: Path
+) -> None:
+    backend, site, agent = started
+    env = {**os.environ, SYSTEM_BUS_ENV: bluez_bus.address}
+    code, out, err = await run_cli("check", "--config", str(agent.config), env=env)
+    assert code == 0, out + err
+    assert [line.split()[0] for line in out.splitlines()] == ["ok", "ok", "ok", "ok"]
+    assert site.token not in out + err
+    bad = tmp_path / "bad.toml"
+    bad.write_text(agent.config.read_text().replace("flush_interval_s = 1", "flush_interval_s = 0"))
+    code, out, err = await run_cli("run", "--config", str(bad), env=env)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "scan.flush_interval_s" in err, err
+    assert stored(backend.settings.db, "SELECT COUNT(*) FROM sightings") == 0
