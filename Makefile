@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench clean help
+.PHONY: demo test lint typecheck unit bench clean help system-deps
 
 help:
 	@echo "make demo   - run Nahbei on this machine and show what happens"
@@ -17,8 +17,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/nahbei-backend demo
+# The fake BlueZ needs a private dbus-daemon (Debian package `dbus`); installed here when we may.
+system-deps:
+	@command -v dbus-daemon >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq dbus; \
+	  else echo "make: dbus-daemon is missing: install Debian's dbus package (sudo apt-get install dbus)"; exit 1; fi; }
+
+demo: $(STAMP) system-deps
+	$(BIN)/nahbei-sim demo
 
 test: lint typecheck unit
 
@@ -29,7 +36,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) system-deps
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

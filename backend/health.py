@@ -13,6 +13,7 @@ AGENT_SILENT = "AGENT_SILENT"
 OUTBOX_DROPPING = "OUTBOX_DROPPING"
 SCANNER_DOWN = "SCANNER_DOWN"
 BATCHES_SET_ASIDE = "BATCHES_SET_ASIDE"
+SCANNER_START_GRACE_S = 60.0
 
 
 def beacon_alerts(
@@ -47,6 +48,8 @@ def agent_alerts(
         alerts.append(OUTBOX_DROPPING)
     if heartbeat.get("set_aside", 0) > 0:
         alerts.append(BATCHES_SET_ASIDE)
-    if heartbeat.get("scanner") in ("stopped", "no_adapter", "restarting"):
+    # A scanner is still starting in an agent's first minute; only after that is "not scanning" news.
+    starting = heartbeat.get("uptime_s", 0) < SCANNER_START_GRACE_S
+    if heartbeat.get("scanner") in ("stopped", "no_adapter", "restarting") and not starting:
         alerts.append(SCANNER_DOWN)
     return alerts

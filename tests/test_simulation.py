@@ -1,0 +1,256 @@
+"""What the bundled scenarios must show, run end to end: the real backend on 127.0.0.1, the agent's
+code, and the reference app on every phone.
+
+Most runs use ``agents="inline"`` at ``speed=0`` (the agent's core on the world's clock, as fast as the
+CPU allows) because the agent is not what they are about; one short run uses the real agent process
+scanning with bleak through the fake BlueZ. Every claim is computed from the ``RunRecord`` and the
+world's ground truth, with its definition stated where it is made.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from simulator import cli
+from simulator.beacons import BeaconInfo
+from simulator.engine_agents import NO_DBUS_DAEMON
+from simulator.phone import AppConfig
+from simulator.record import RunRecord, ShownPrompt
+from simulator.report import write_report
+from simulator.run import AGENT_EXIT_NOTE, AgentMode, SimulationError, run_scenario
+from simulator.scenario import EddystoneEidSpec, Scenario, WalkerGroup, load_scenario
+from simulator.walkers import Walker
+from simulator.world import World
+
+SEED = 1
+# "Too far" allows for the radio's noise: a reading 2 sigma of shadowing too strong makes a walker look
+# nearer by the factor 10^(2 sigma / (10 n)) (2.31 on the quiet street: sigma = 4 dB, n = 2.2).
+NOISE_SIGMAS = 2.0
+# A site is "clearly nearest" when the next site's nearest beacon is at least 1.5 times farther away;
+# closer calls are coin tosses for any ranking by signal strength, not ground truth.
+CLEARLY_NEAREST = 1.5
+DESIGN_KEYS = (
+    "sightings_produced",
+    "sightings_received",
+    "prompts_shown",
+    "repeats_within_cooldown",
+    "shown_too_far",
+    "time_to_first_prompt_s",
+    "alerts",
+    "scanner",
+)
+
+
+async def simulate(
+    scenario: Scenario | str,
+    folder: Path,
+    *,
+    agents: AgentMode = "inline",
+    speed: float = 0.0,
+    duration_s: float | None = None,
+) -> tuple[RunRecord, World]:
+    """A run (inline, as fast as possible, unless told otherwise) and a fresh world of the same seed
+    for the ground truth."""
+    if isinstance(scenario, str):
+        scenario = load_scenario(scenario)
+    record = await run_scenario(
+        scenario, seed=SEED, duration_s=duration_s, speed=speed, agents=agents, folder=folder, progress=None
+    )
+    return record, World(scenario, SEED)
+
+
+def noise_margin(world: World) -> float:
+    radio = world.scenario.radio
+    return float(10 ** (NOISE_SIGMAS * radio.shadowing_sigma_db / (10 * radio.path_loss_exponent)))
+
+
+def repeats_within_cooldown(shown: list[ShownPrompt]) -> int:
+    """Shows of one prompt to one walker less than its cooldown after the previous show."""
+    times: dict[tuple[str, int], list[ShownPrompt]] = defaultdict(list)
+    for prompt in sorted(shown, key=lambda p: p.at_s):
+        times[(prompt.walker, prompt.prompt_id)].append(prompt)
+    return sum(
+        later.at_s - earlier.at_s < earlier.cooldown_s
+        for shows in times.values()
+        for earlier, later in itertools.pairwise(shows)
+    )
+
+
+def closest_approach(walker: Walker, beacons: list[BeaconInfo]) -> float:
+    """The walker's nearest pass to any of ``beacons``, sampled every half second of their walk."""
+    steps = math.ceil((walker.leave_s - walker.arrival_s) / 0.5)
+    return min(
+        math.hypot(xy[0] - b.position[0], xy[1] - b.position[1])
+        for i in range(steps + 1)
+        if (xy := walker.position(min(walker.arrival_s + i * 0.5, walker.leave_s))) is not None
+        for b in beacons
+    )
+
+
+async def test_quiet_street_every_passer_by_with_the_app_gets_the_prompt_once_and_never_from_afar(
+    tmp_path: Path,
+) -> None:
+    record, world = await simulate("quiet_street", tmp_path)
+    site = world.scenario.sites[0]
+    beacons = [b for b in world.beacons if b.site == site.name]
+    margin = noise_margin(world)
+    reach = min(p.max_distance_m for p in site.prompts if p.max_distance_m is not None)
+    # "Within the beacon's range": passing so close that even a reading 2 sigma too weak keeps the
+    # walker inside the shortest prompt's reach.
+    within = {w.name for w in world.walkers if w.has_phone and closest_approach(w, beacons) <= reach / margin}
+    shown_to = {p.walker for p in record.shown if p.site == site.name}
+    assert within, "the scenario should send walkers with the app past the door"
+    assert within <= shown_to, f"never shown the hospice's prompt: {sorted(within - shown_to)}"
+    assert repeats_within_cooldown(record.shown) == 0
+    too_far = [
+        p
+        for p in record.shown
+        if p.max_distance_m is not None and p.true_distance_m > p.max_distance_m * margin
+    ]
+    assert too_far == []
+    assert record.sightings_produced == record.sightings_received > 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert all(key in report for key in DESIGN_KEYS), [k for k in DESIGN_KEYS if k not in report]
+    assert {"median", "p95"} <= set(report["time_to_first_prompt_s"])
+    assert report["scanner"] == "inline (no radio stack)"
+    assert report["repeats_within_cooldown"] == 0 and report["shown_too_far"] == 0
+    # The record alone is enough to report on a run again.
+    again = write_report(record, world, tmp_path / "again")
+    assert again["sightings_received"] == record.sightings_received
+    assert (tmp_path / "again" / "report.json").exists()
+
+
+async def test_busy_street_walkers_are_shown_the_site_they_are_nearest_to(tmp_path: Path) -> None:
+    record, world = await simulate("busy_street", tmp_path)
+    beacons = {s.name: [b.position for b in world.beacons if b.site == s.name] for s in world.scenario.sites}
+    counted = correct = 0
+    for prompt in record.shown:
+        ranked = sorted(
+            (min(math.hypot(prompt.x - x, prompt.y - y) for x, y in points), site)
+            for site, points in beacons.items()
+        )
+        # Ground truth only where one site was clearly nearest (distances to each site's nearest beacon).
+        if ranked[0][0] * CLEARLY_NEAREST <= ranked[1][0]:
+            counted += 1
+            correct += ranked[0][1] == prompt.site
+    assert counted >= 20, f"only {counted} prompts were shown where one site was clearly nearest"
+    assert correct >= 0.9 * counted, f"{correct} of {counted} prompts were the nearest site's"
+    # The backend answered every resolve: no 5xx, no network error, no 429.
+    assert record.resolves > 0
+    assert (record.resolve_errors, record.rate_limited) == (0, 0)
+    assert not [note for note in record.notes if "could not be posted" in note]
+    assert record.sightings_produced == record.sightings_received
+
+
+async def test_dying_battery_raises_low_battery_then_silent(tmp_path: Path) -> None:
+    record, world = await simulate("dying_battery", tmp_path)
+    first: dict[str, dict[str, float]] = defaultdict(dict)  # "beacon:N" -> alert -> first seen
+    for alert in record.alerts:
+        kind, _, subject = alert.alert.partition(":")
+        first[subject].setdefault(kind, alert.first_seen_s)
+    dying = [subject for subject, kinds in first.items() if "LOW_BATTERY" in kinds]
+    assert len(dying) == 1, dict(first)
+    kinds = first[dying[0]]
+    assert "SILENT" in kinds, dict(first)
+    assert kinds["LOW_BATTERY"] < kinds["SILENT"]
+    battery_beacon = next(b for b in world.beacons if b.death_s < math.inf)
+    assert kinds["SILENT"] > battery_beacon.death_s  # silent only once it really stopped advertising
+    # The beacon on mains power raises nothing.
+    assert all(not kinds for subject, kinds in first.items() if subject != dying[0] and "beacon" in subject)
+
+
+def _spoofed(kind: str, late_standers: bool = False) -> Scenario:
+    """The spoofed scenario with only the copy of the ``kind`` beacon (and, if asked, shoppers who
+    arrive in front of the supermarket late in the run)."""
+    base = load_scenario("spoofed_ibeacon")
+    spoofs = [s for s in base.spoofs if base.beacon(s.copy_of)[1].kind == kind]
+    walkers = list(base.walkers)
+    if late_standers:
+        late = {"name": "spaet", "kind": "stander", "count": 8, "phone_share": 1.0, "path": [[2002, 3]]}
+        walkers.append(WalkerGroup.model_validate(late | {"arrival_s": [215, 270], "dwell_s": 20}))
+    return base.model_copy(update={"spoofs": spoofs, "walkers": walkers})
+
+
+async def test_a_copied_static_ibeacon_triggers_the_prompt_two_kilometres_away(tmp_path: Path) -> None:
+    record, _ = await simulate(_spoofed("ibeacon"), tmp_path)
+    far = [p for p in record.shown if p.spoofed and p.true_distance_m > 1500]
+    assert far, "the copy of a static iBeacon resolves to the club anywhere: it must show its prompt"
+    assert {p.site for p in far} == {"Sportverein Eintracht"}
+
+
+async def test_a_copied_eid_stops_resolving_after_its_period_and_the_skew_tolerance(tmp_path: Path) -> None:
+    scenario = _spoofed("eddystone-eid", late_standers=True)
+    record, world = await simulate(scenario, tmp_path)
+    spoof = scenario.spoofs[0]
+    _, spec = scenario.beacon(spoof.copy_of)
+    assert isinstance(spec, EddystoneEidSpec)
+    period = 2**spec.rotation_exponent  # 64 s
+    captured = world.beacon_clock(spoof.copy_of, spoof.start_s) // period  # the copy replays period 0
+    # Plainly: the backend accepts the current period and eid_skew_periods = 1 period either side, so
+    # the captured EID resolves until the backend's clock leaves period captured + 1: 128 s.
+    expires = (captured + 1 + 1) * period
+    # The backend builds its EID table once a minute (backend.eids.table_window_s; the inline clock
+    # starts on a whole hour), so the table made before 128 s serves until 180 s; and a phone uses an
+    # answer for cache_ttl_s (30 s). Nothing may be shown after that.
+    last = math.ceil(expires / 60) * 60 + AppConfig().cache_ttl_s
+    shown = [p for p in record.shown if p.spoofed]
+    assert shown and min(p.at_s for p in shown) < expires, "the replayed EID resolves while it is current"
+    assert max(p.at_s for p in shown) < last, [(p.walker, p.at_s) for p in shown]
+    late = [t for t in record.walkers if t.name.startswith("spaet") and t.entered_range]
+    assert late, "the late shoppers must hear the copy"
+    assert not [p for p in record.shown if p.walker.startswith("spaet")]
+
+
+async def test_a_seed_replays_exactly(tmp_path: Path) -> None:
+    first, _ = await simulate("dying_battery", tmp_path / "a", duration_s=90)
+    second, _ = await simulate("dying_battery", tmp_path / "b", duration_s=90)
+    assert first.shown == second.shown
+    assert first.sightings_produced == second.sightings_produced
+
+
+async def test_the_real_agent_through_the_fake_bluez_delivers_every_sighting_and_exits_cleanly(
+    tmp_path: Path,
+) -> None:
+    from simulator.bluez.bus import find_dbus_daemon
+
+    if find_dbus_daemon() is None:
+        pytest.skip(NO_DBUS_DAEMON)
+    record, world = await simulate("quiet_street", tmp_path, agents="bleak", speed=1.0, duration_s=20)
+    assert record.scanner == "bleak/bluez-dbus"
+    assert record.sightings_produced == record.sightings_received > 0
+    exits = [note for note in record.notes if note.startswith("agent ")]
+    assert exits == [AGENT_EXIT_NOTE.format(agent=agent.id, code=0) for agent in world.agents]
+    assert (tmp_path / "agent-1.log").read_text().count('"agent stopped"') == 1
+
+
+async def test_without_dbus_daemon_real_agents_say_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("simulator.run.find_dbus_daemon", lambda: None)
+    with pytest.raises(SimulationError) as caught:
+        await run_scenario(load_scenario("quiet_street"), seed=SEED, folder=tmp_path, progress=None)
+    assert "`dbus` package" in str(caught.value) and "--agents inline" in str(caught.value)
+
+
+def test_the_command_line_lists_scenarios_and_reports_a_bad_one_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert cli.main(["list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed] == [
+        "busy_street",
+        "dying_battery",
+        "quiet_street",
+        "spoofed_ibeacon",
+    ]
+    bad = tmp_path / "street.toml"
+    bad.write_text('name = "street"\nduration_s = 60\nsites = []\n')
+    assert cli.main(["run", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"{bad}: sites")
