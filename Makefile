@@ -39,7 +39,10 @@ typecheck: $(STAMP)
 unit: $(STAMP) system-deps
 	$(BIN)/pytest -q
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
+	@if [ "$$(id -u)" = 0 ]; then for p in wrk:wrk mosquitto:mosquitto; do \
+	  command -v $${p%%:*} >/dev/null || command -v /usr/sbin/$${p%%:*} >/dev/null || \
+	  (apt-get update -qq && apt-get install -y -qq $${p##*:}); done; fi
 	$(BIN)/python -m benchmarks
 
 clean:

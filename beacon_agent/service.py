@@ -16,13 +16,12 @@ import contextlib
 import random
 import time
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import structlog
 
 from beacon_agent import version
-from beacon_agent.advertiser import Advertiser
 from beacon_agent.aggregate import Aggregator
 from beacon_agent.config import AgentConfig
 from beacon_agent.constants import MAX_UNSAVED_SIGHTINGS
@@ -31,6 +30,9 @@ from beacon_agent.outbox import Outbox, OutboxError
 from beacon_agent.reporter import Reporter
 from beacon_agent.scanner import Scanner
 from beacon_agent.wire import Heartbeat, ScannerState, Sighting
+
+if TYPE_CHECKING:
+    from beacon_agent.advertiser import Advertiser
 
 log = structlog.get_logger(__name__)
 
@@ -71,7 +73,12 @@ class Agent:
             kinds=config.scan.kinds,
             rng=self._rng,
         )
-        self.advertiser = Advertiser(config.scan.adapter, clock=clock) if config.advertise.enabled else None
+        self.advertiser: Advertiser | None = None
+        if config.advertise.enabled:
+            # Imported only when used: it brings AES (cryptography), ~7 MB the Pi need not hold otherwise.
+            from beacon_agent.advertiser import Advertiser
+
+            self.advertiser = Advertiser(config.scan.adapter, clock=clock)
         # Sightings a full disk kept out of the outbox: held (bounded) and saved with the next flush.
         self._unsaved: list[Sighting] = []
         self._lost_unsaved = 0

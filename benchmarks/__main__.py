@@ -1,61 +1,142 @@
 """`python -m benchmarks` (`make bench`): every figure against its baseline, measured in one run.
 
-Prints a table of figure, baseline and ratio, and writes `benchmarks/results.json`: a list of
-{"name", "figure", "unit", "baseline", "ratio"} (plus the target and whether it was met).
-Databases for the large runs are made once and kept in `benchmarks/out/`.
+Sections (`--only http,agent,sim`, default all):
+
+- http:  the backend under wrk (issue "Backend v1"), see `benchmarks/http_bench.py`
+- agent: the beacon agent through the fake BlueZ vs a bare BleakScanner and Theengs Gateway
+         (issue "Beacon agent"), see `benchmarks/agent_bench.py`
+- sim:   the simulator's pace (issue "Simulator"), see `benchmarks/sim_bench.py`
+
+Prints progress while it runs, then a table of figure, baseline and ratio, and writes
+`benchmarks/results.json`: a list of {"name", "figure", "unit", "baseline", "ratio"} (plus the
+target, whether it was met, a note and the section). Figures of sections not run this time are kept
+from the previous file. Databases and logs are kept in `benchmarks/out/`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Final
 
 from benchmarks import wrk
-from benchmarks.http_bench import Bench, Result
+from benchmarks.http_bench import Result
 
 HERE = Path(__file__).resolve().parent
+SECTIONS: Final = ("http", "agent", "sim")
+# What each section runs besides Python, and the Debian package that brings it.
+TOOLS: Final = {
+    "http": [("wrk", "wrk")],
+    "agent": [("dbus-daemon", "dbus"), ("mosquitto", "mosquitto")],
+    "sim": [("dbus-daemon", "dbus")],
+}
+SBIN: Final = ("/usr/sbin", "/usr/bin")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections (default: all)")
+    parser.add_argument("--quick", action="store_true", help="short runs: a first look, not the figures")
     parser.add_argument(
-        "--seconds", type=float, default=10.0, help="length of each measured load (default 10)"
+        "--seconds",
+        type=float,
+        default=None,
+        help="length of each measured load or round (default 10, quick 3)",
     )
     parser.add_argument(
         "--sites",
         type=int,
-        default=1_000_000,
-        help="sites and beacons in the large database (default 1,000,000)",
+        default=None,
+        help="sites in the large database (default 1,000,000, quick 20,000)",
     )
     parser.add_argument("--out", type=Path, default=HERE / "out", help="where databases and logs are kept")
     parser.add_argument(
         "--results", type=Path, default=HERE / "results.json", help="the JSON written at the end"
     )
     args = parser.parse_args()
-    if not wrk.available():
-        print("benchmarks: wrk is missing; install it (Debian: apt-get install wrk)", file=sys.stderr)
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = [s for s in only if s not in SECTIONS]
+    if unknown or not only:
+        parser.error(f"--only takes {', '.join(SECTIONS)}; got {args.only!r}")
+    missing = {(tool, package) for section in only for tool, package in TOOLS[section] if not _found(tool)}
+    if missing:
+        for tool, package in sorted(missing):
+            print(
+                f"benchmarks: {tool} is missing; install it (Debian: apt-get install {package})",
+                file=sys.stderr,
+            )
         return 2
+    seconds = args.seconds or (3.0 if args.quick else 10.0)
+    sites = args.sites or (20_000 if args.quick else 1_000_000)
     args.out.mkdir(parents=True, exist_ok=True)
-    print(f"Benchmarks: wrk -t{wrk.THREADS} -c{wrk.CONNECTIONS}, {args.seconds:g} s each, on 127.0.0.1")
-    results = Bench(args.out, args.seconds, args.sites, lambda line: print(line, flush=True)).run()
+    from beacon_agent import logs
+
+    logs.configure("console", "warning")  # the fake BlueZ's and the bus's debug lines stay out of the table
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    runners: dict[str, Callable[[], list[Result]]] = {
+        "http": lambda: _http(args.out, seconds, sites, say),
+        "agent": lambda: _agent(args.out, seconds, args.quick, say),
+        "sim": lambda: _sim(args.out, seconds, args.quick, say),
+    }
+    produced: list[tuple[str, Result]] = []
+    for section in only:
+        say(f"\n== {section} ==")
+        produced += [(section, result) for result in runners[section]()]
     print()
-    print(table(results))
-    args.results.write_text(json.dumps([r.as_dict() for r in results], indent=2) + "\n")
+    print(table([r for _, r in produced]))
+    kept = [entry for entry in _previous(args.results) if entry.get("section", "http") not in only]
+    fresh = [{**result.as_dict(), "section": section} for section, result in produced]
+    args.results.write_text(json.dumps(kept + fresh, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwritten: {args.results}")
     return 0
 
 
+def _found(tool: str) -> bool:
+    return shutil.which(tool) is not None or any(Path(folder, tool).exists() for folder in SBIN)
+
+
+def _http(out: Path, seconds: float, sites: int, say: Callable[[str], None]) -> list[Result]:
+    from benchmarks.http_bench import Bench
+
+    say(f"wrk -t{wrk.THREADS} -c{wrk.CONNECTIONS}, {seconds:g} s each, on 127.0.0.1")
+    return Bench(out, seconds, sites, say).run()
+
+
+def _agent(out: Path, seconds: float, quick: bool, say: Callable[[str], None]) -> list[Result]:
+    from benchmarks.agent_bench import AgentBench
+
+    return AgentBench(out, seconds, quick, say).run()
+
+
+def _sim(out: Path, seconds: float, quick: bool, say: Callable[[str], None]) -> list[Result]:
+    from benchmarks.sim_bench import SimBench
+
+    return SimBench(seconds, quick, say).run()
+
+
+def _previous(path: Path) -> list[dict[str, Any]]:
+    try:
+        entries = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
 def table(results: list[Result]) -> str:
-    lines = [f"{'figure':<46} {'value':>14} {'baseline':>14} {'ratio':>7}  target"]
+    lines = [f"{'figure':<54} {'value':>12} {'unit':<7} {'baseline':>12} {'ratio':>8}  target"]
     for r in results:
-        mark = "ok" if r.met else "MISSED"
+        verdict = f"{r.target} {'ok' if r.met else 'MISSED'}" if r.target else ""
         lines.append(
-            f"{r.name:<46} {r.figure:>10,.1f} {r.unit.split()[0]:<3} {r.baseline:>10,.1f}    {r.ratio:>7.3f}  "
-            f"{r.target} {mark}"
+            f"{r.name:<54} {r.figure:>12,.2f} {r.unit:<7} {r.baseline:>12,.2f} {r.ratio:>8.3f}  {verdict}"
         )
     return "\n".join(lines)
 
