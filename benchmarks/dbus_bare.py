@@ -32,7 +32,7 @@ from dbus_fast.constants import BusType
 
 from simulator.bluez.bus import SYSTEM_BUS_ENV, PrivateBus
 from simulator.bluez.connection import BluezBus
-from simulator.bluez.throughput import RSSI_STEPS, TICK_S, RateResult, ThroughputResult
+from simulator.bluez.throughput import RSSI_STEPS, TICK_S, RateResult, ThroughputResult, climb
 
 PROPERTIES: Final = "org.freedesktop.DBus.Properties"
 MATCH_RULE: Final = f"type='signal',interface='{PROPERTIES}',member='PropertiesChanged'"
@@ -150,48 +150,31 @@ async def send_round(bus: BluezBus, prepared: list[Message], rate: int, duration
 async def measure(
     rates: Sequence[int], duration: float = 3.0, devices: int = 50, grace: float = 1.0, say: bool = True
 ) -> ThroughputResult:
-    """Step through `rates` until one fails, as `simulator.bluez.throughput.measure` does."""
-    rounds: list[RateResult] = []
+    """Step through `rates` until one fails, by the same rule as `simulator.bluez.throughput`."""
     prepared = signals(devices)
     async with PrivateBus() as private, Receiver(private.address) as receiver:
         bus = BluezBus(private.address)
         await bus.connect()
         try:
-            for rate in rates:
-                before, _ = await receiver.count()
-                sent, start = await send_round(bus, prepared, rate, duration)
-                took = time.monotonic() - start
-                await asyncio.sleep(grace)
-                after, last = await receiver.count()
-                received = after - before
-                result = RateResult(
-                    target_per_s=rate,
-                    sent=sent,
-                    received=received,
-                    sent_per_s=sent / took,
-                    delivered_per_s=received / max(took, last - start),
-                    lag_s=max(0.0, last - start - took),
-                    loss=max(0.0, 1 - received / sent) if sent else 1.0,
-                    bus_connected=bus.connected,
-                )
-                rounds.append(result)
-                if say:
-                    verdict = "ok" if result.passed else f"FAIL ({result.limited_by})"
-                    print(
-                        f"    bare D-Bus {rate:>7,}/s: sent {result.sent_per_s:>9,.0f}/s, received "
-                        f"{result.delivered_per_s:>9,.0f}/s, lag {result.lag_s:.2f} s, "
-                        f"loss {result.loss:.3%} {verdict}",
-                        flush=True,
-                    )
-                if not result.passed:
-                    break
+            return await climb(
+                rates,
+                lambda rate: send_round(bus, prepared, rate, duration),
+                receiver.count,
+                lambda: bus.connected,
+                grace,
+                _say if say else None,
+            )
         finally:
             await bus.close()
-    best = max((r for r in rounds if r.passed), key=lambda r: r.target_per_s, default=None)
-    limit = next((r.limited_by for r in rounds if not r.passed), None)
-    if best is None:
-        return ThroughputResult(0, 0.0, 1.0, limit, rounds)
-    return ThroughputResult(best.target_per_s, best.delivered_per_s, best.loss, limit, rounds)
+
+
+def _say(result: RateResult) -> None:
+    verdict = "ok" if result.passed else f"FAIL ({result.limited_by})"
+    print(
+        f"    bare D-Bus {result.target_per_s:>7,}/s: sent {result.sent_per_s:>9,.0f}/s, received "
+        f"{result.delivered_per_s:>9,.0f}/s, lag {result.lag_s:.2f} s, loss {result.loss:.3%} {verdict}",
+        flush=True,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

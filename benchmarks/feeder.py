@@ -202,26 +202,6 @@ async def run_feeder(address: str) -> None:
             print(json.dumps(answer), flush=True)
 
 
-async def run_scanner() -> None:
-    from bleak import BleakScanner  # here, so the parent never loads bleak
-
-    count, last = 0, 0.0
-
-    def detected(device: object, advertisement: object) -> None:
-        nonlocal count, last
-        count += 1
-        last = time.time()
-
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    async with BleakScanner(detection_callback=detected):
-        print("ready", flush=True)
-        while line := await reader.readline():
-            if line.strip() == b"report":
-                print(count, last, flush=True)
-
-
 # --- the parent's handles --------------------------------------------------------------------------
 
 
@@ -341,7 +321,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     logs.configure("json", "warning")  # stdout is the control channel; logs go to stderr
     if args.scanner:
-        asyncio.run(run_scanner())
+        from simulator.bluez.throughput import run_scanner
+
+        # Wall-clock times, to compare with the sightings' timestamps the backend stores.
+        asyncio.run(run_scanner(clock=time.time))
     elif args.address:
         asyncio.run(run_feeder(args.address))
     else:

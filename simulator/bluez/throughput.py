@@ -16,7 +16,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Final
 
@@ -119,8 +119,9 @@ class ScannerProcess:
         return (await self._proc.stdout.readline()).decode().strip()
 
 
-async def run_scanner() -> None:
-    """Child side: scan until stdin closes, answering each "report" line with the callback count."""
+async def run_scanner(clock: Callable[[], float] = time.monotonic) -> None:
+    """Child side: scan until stdin closes, answering each "report" line with the callback count and
+    the `clock` time of the last callback."""
     from bleak import BleakScanner  # here, so the parent process never loads bleak
 
     count = 0
@@ -129,7 +130,7 @@ async def run_scanner() -> None:
     def detected(device: object, advertisement: object) -> None:
         nonlocal count, last
         count += 1
-        last = time.monotonic()
+        last = clock()
 
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
@@ -166,46 +167,78 @@ async def send_round(fake: FakeBluez, rate: int, duration: float, devices: int) 
     return sent, start
 
 
-async def measure(
-    rates: Sequence[int] = DEFAULT_RATES, duration: float = 3.0, devices: int = 50, grace: float = 1.0
+Counter = Callable[[], Awaitable[tuple[int, float]]]
+
+
+async def climb(
+    rates: Sequence[int],
+    send: Callable[[int], Awaitable[tuple[int, float]]],
+    count: Counter,
+    connected: Callable[[], bool],
+    grace: float,
+    say: Callable[[RateResult], None] | None = None,
 ) -> ThroughputResult:
-    """Step through `rates` (ascending) until one fails; report the highest that passed."""
+    """Step through `rates` (ascending) until one fails; report the highest that passed.
+
+    `send(rate)` sends one round and answers (sent, monotonic start); `count()` answers the receiver's
+    (callbacks so far, monotonic time of the last one). Shared by this script and the bare D-Bus
+    baseline in `benchmarks`, so both are judged by the same rule.
+    """
     rounds: list[RateResult] = []
-    async with PrivateBus() as bus:
-        fake = FakeBluez()
-        async with fake.serving(bus.address), ScannerProcess(bus.address) as scanner:
-            for rate in rates:
-                before, _ = await scanner.count()
-                sent, start = await send_round(fake, rate, duration, devices)
-                took = time.monotonic() - start
-                await asyncio.sleep(grace)
-                after, last = await scanner.count()
-                received = after - before
-                # bleak may lag behind the sender (dbus-daemon queues for it): rate up to its last callback.
-                result = RateResult(
-                    target_per_s=rate,
-                    sent=sent,
-                    received=received,
-                    sent_per_s=sent / took,
-                    delivered_per_s=received / max(took, last - start),
-                    lag_s=max(0.0, last - start - took),
-                    loss=max(0.0, 1 - received / sent) if sent else 1.0,
-                    bus_connected=fake.connected,
-                )
-                rounds.append(result)
-                print(
-                    f"rate {rate:>6}/s: sent {sent:>7} ({result.sent_per_s:8.0f}/s) received {received:>7} "
-                    f"({result.delivered_per_s:8.0f}/s) lag {result.lag_s:5.2f} s loss {result.loss:.4%} "
-                    f"{'ok' if result.passed else f'FAIL ({result.limited_by})'}",
-                    flush=True,
-                )
-                if not result.passed:
-                    break
+    for rate in rates:
+        before, _ = await count()
+        sent, start = await send(rate)
+        took = time.monotonic() - start
+        await asyncio.sleep(grace)
+        after, last = await count()
+        received = after - before
+        # The receiver may lag behind the sender (dbus-daemon queues for it): rate up to its last callback.
+        result = RateResult(
+            target_per_s=rate,
+            sent=sent,
+            received=received,
+            sent_per_s=sent / took,
+            delivered_per_s=received / max(took, last - start),
+            lag_s=max(0.0, last - start - took),
+            loss=max(0.0, 1 - received / sent) if sent else 1.0,
+            bus_connected=connected(),
+        )
+        rounds.append(result)
+        if say is not None:
+            say(result)
+        if not result.passed:
+            break
     best = max((r for r in rounds if r.passed), key=lambda r: r.target_per_s, default=None)
     limit = next((r.limited_by for r in rounds if not r.passed), None)
     if best is None:
         return ThroughputResult(0, 0.0, 1.0, limit, rounds)
     return ThroughputResult(best.target_per_s, best.delivered_per_s, best.loss, limit, rounds)
+
+
+def _print_round(result: RateResult) -> None:
+    print(
+        f"rate {result.target_per_s:>6}/s: sent {result.sent:>7} ({result.sent_per_s:8.0f}/s) received "
+        f"{result.received:>7} ({result.delivered_per_s:8.0f}/s) lag {result.lag_s:5.2f} s "
+        f"loss {result.loss:.4%} {'ok' if result.passed else f'FAIL ({result.limited_by})'}",
+        flush=True,
+    )
+
+
+async def measure(
+    rates: Sequence[int] = DEFAULT_RATES, duration: float = 3.0, devices: int = 50, grace: float = 1.0
+) -> ThroughputResult:
+    """Step through `rates` (ascending) until one fails; report the highest that passed."""
+    async with PrivateBus() as bus:
+        fake = FakeBluez()
+        async with fake.serving(bus.address), ScannerProcess(bus.address) as scanner:
+            return await climb(
+                rates,
+                lambda rate: send_round(fake, rate, duration, devices),
+                scanner.count,
+                lambda: fake.connected,
+                grace,
+                _print_round,
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
