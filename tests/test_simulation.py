@@ -27,6 +27,7 @@ from simulator.run import AGENT_EXIT_NOTE, AgentMode, SimulationError, run_scena
 from simulator.scenario import EddystoneEidSpec, Scenario, WalkerGroup, load_scenario
 from simulator.walkers import Walker
 from simulator.world import World
+from tests.test_report import DESIGN_KEYS
 
 SEED = 1
 # "Too far" allows for the radio's noise: a reading 2 sigma of shadowing too strong makes a walker look
@@ -35,16 +36,6 @@ NOISE_SIGMAS = 2.0
 # A site is "clearly nearest" when the next site's nearest beacon is at least 1.5 times farther away;
 # closer calls are coin tosses for any ranking by signal strength, not ground truth.
 CLEARLY_NEAREST = 1.5
-DESIGN_KEYS = (
-    "sightings_produced",
-    "sightings_received",
-    "prompts_shown",
-    "repeats_within_cooldown",
-    "shown_too_far",
-    "time_to_first_prompt_s",
-    "alerts",
-    "scanner",
-)
 
 
 async def simulate(
