@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench clean help system-deps
+.PHONY: demo test lint typecheck unit bench reliability clean help system-deps bench-tools
 
 help:
 	@echo "make demo   - run Nahbei on this machine and show what happens"
 	@echo "make test   - lint, type-check and run every test"
 	@echo "make bench  - measure speed against baselines (writes benchmarks/results.json)"
+	@echo "make reliability - load, soak, faults and hostile input, ~30 min (updates RELIABILITY.md)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,11 +40,22 @@ typecheck: $(STAMP)
 unit: $(STAMP) system-deps
 	$(BIN)/pytest -q
 
-bench: $(STAMP) system-deps
+# wrk (load) and mosquitto (Theengs Gateway's broker) from Debian, installed here when we may.
+bench-tools:
 	@if [ "$$(id -u)" = 0 ]; then for p in wrk:wrk mosquitto:mosquitto; do \
 	  command -v $${p%%:*} >/dev/null || command -v /usr/sbin/$${p%%:*} >/dev/null || \
 	  (apt-get update -qq && apt-get install -y -qq $${p##*:}); done; fi
+
+bench: $(STAMP) system-deps bench-tools
 	$(BIN)/python -m benchmarks
+
+# The long suite: figures go to var/reliability/figures.jsonl, then into RELIABILITY.md's table.
+FIGURES := var/reliability/figures.jsonl
+reliability: $(STAMP) system-deps bench-tools
+	@mkdir -p $(dir $(FIGURES)) && rm -f $(FIGURES)
+	NAHBEI_RELIABILITY=full NAHBEI_FIGURES=$(CURDIR)/$(FIGURES) $(BIN)/pytest -q -m "long or not long" \
+	  tests/reliability tests/test_api_fuzz.py tests/test_frames.py; status=$$?; \
+	  $(BIN)/python -m tests.reliability.figures $(FIGURES); exit $$status
 
 clean:
 	rm -rf $(VENV) var reports .mypy_cache .ruff_cache .pytest_cache .hypothesis
