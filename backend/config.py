@@ -40,6 +40,11 @@ class Settings(BaseModel):
         ge=1024,
         description="Largest request body accepted (a 5,000-sighting batch is ~1.5 MB).",
     )
+    body_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="A request body must arrive within this time, else 408 (a client trickling it is cut off).",
+    )
     rate_limit_per_s: float = Field(
         20.0,
         ge=0,

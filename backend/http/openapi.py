@@ -19,6 +19,7 @@ _REASONS = {
     400: "Malformed JSON",
     401: "Missing or wrong token",
     404: "Not found (or another organisation's)",
+    408: "The body did not arrive in time",
     409: "Conflict",
     413: "Body too large",
     415: "Not JSON",
@@ -121,7 +122,7 @@ def _operation(
 def _error_statuses(op: Operation) -> list[int]:
     statuses = set(op.errors)
     if op.body is not None:
-        statuses |= {400, 413, 415, 422}
+        statuses |= {400, 408, 413, 415, 422}
     if op.query is not None:
         statuses.add(422)
     if "{" in op.path:

@@ -16,6 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from backend import auth
+from backend.http.body import read_body
 from backend.http.problems import is_json, problem_response, validation_problem
 from backend.http.state import STATE, AppState
 from backend.storage import AgentPrincipal
@@ -126,7 +127,7 @@ class Operation:
             return None
         if not is_json(request.content_type):
             raise web.HTTPUnsupportedMediaType(text="send JSON with Content-Type: application/json")
-        raw = await request.read()
+        raw = await read_body(request)
         try:
             return self._adapter.validate_json(raw)
         except ValidationError as exc:
