@@ -1,4 +1,5 @@
-"""Shared fixtures: a real backend on 127.0.0.1 with a real SQLite file, and a clock tests can move."""
+"""Shared fixtures: a real backend on 127.0.0.1 with a real SQLite file, a clock tests can move, and
+the reliability suite's `figure`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,17 @@ from aiohttp.test_utils import TestClient, TestServer
 from backend.cli import create_org
 from backend.config import Settings
 from backend.http.app import create_app
+from tests.reliability.figures import Figures
+
+
+@pytest.fixture
+def figure(request: pytest.FixtureRequest) -> Figures:
+    """Record a measured figure: ``figure(area, what, value, target, met)`` (see tests/reliability/).
+
+    Here rather than in tests/reliability/ because the fuzzing in tests/test_api_fuzz.py and
+    tests/test_frames.py, which ``make reliability`` runs harder, records figures too.
+    """
+    return Figures(request.node.nodeid)
 
 
 class Clock:
