@@ -7,11 +7,36 @@ addresses of phones or clients, no locations.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
-from typing import Literal
+from types import ModuleType
+from typing import TYPE_CHECKING, Literal
 
-import structlog
+
+def _structlog_without_rich() -> ModuleType:
+    """structlog loads rich (and with it pygments) for pretty tracebacks merely because it is
+    installed, as it is with the dev extras; Nahbei prints plain lines, and on a Pi every megabyte of
+    the agent's footprint counts. So the first import of structlog is made with rich hidden."""
+    if "structlog" in sys.modules:
+        return sys.modules["structlog"]
+    hidden = {name: sys.modules.get(name) for name in ("rich", "better_exceptions")}
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # the documented way to make an import fail
+    try:
+        return importlib.import_module("structlog")
+    finally:
+        for name, module in hidden.items():
+            if module is None:
+                del sys.modules[name]
+            else:
+                sys.modules[name] = module
+
+
+if TYPE_CHECKING:
+    import structlog
+else:
+    structlog = _structlog_without_rich()
 
 LogFormat = Literal["auto", "json", "console"]
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import os
 import shutil
 import signal
@@ -284,7 +283,7 @@ class AgentBench:
                 round(rss / bare_rss, 3),
                 "<= 60 MB",
                 rss <= 60,
-                f"baseline: the bare BleakScanner process's peak RSS{_rich_note()}",
+                "baseline: the bare BleakScanner process's peak RSS",
             ),
         ]
 
@@ -311,14 +310,6 @@ def _best(ladder: list[Round]) -> Round:
 def _stop(ladder: list[Round]) -> str:
     failed = [f"{r.limited_by} at {r.rate:,}/s" for r in ladder if not r.passed]
     return " then ".join(failed) if failed else "the top of the ladder"
-
-
-def _rich_note() -> str:
-    """structlog imports rich (and pygments) when they are installed: here they come with the dev
-    extras (schemathesis), on a Pi installed with `pip install nahbei` they do not."""
-    if importlib.util.find_spec("rich") is None:
-        return ""
-    return "; this venv has rich (a dev extra), which structlog loads into the agent: ~5 MB a Pi does not pay"
 
 
 def _cpu(name: str, run: Round, baseline_us: float, note: str) -> Result:
