@@ -16,18 +16,11 @@ each on its own database, with rate limiting off.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -67,12 +60,11 @@ from beacon_agent.wire import (
     ResolveRequest,
     SightingBatch,
 )
+from tests.backend_process import REQUEST_TIMEOUT_S, DemoServer, serve_demo
 from tests.conftest import SITE, prompt_body
+from tests.reliability.figures import Figures, scaled
 
 PROBLEM = "application/problem+json"
-# Generous limits that only stop a hung server from hanging the suite; nothing here is timed.
-START_TIMEOUT_S = 60.0
-REQUEST_TIMEOUT_S = 30.0
 
 # --- (a) the request models ----------------------------------------------------------------------
 
@@ -184,7 +176,12 @@ query_values = st.dictionaries(
     keys, st.one_of(st.text(max_size=30), st.sampled_from(TRICKY_TEXT)), max_size=8
 )
 
-MODEL_SETTINGS = settings(max_examples=300, deadline=None, derandomize=True)
+# `make reliability` (NAHBEI_RELIABILITY=full) fuzzes each property some ten times harder than `make test`.
+MODEL_SETTINGS = settings(max_examples=int(scaled(300, 5000)), deadline=None, derandomize=True)
+
+
+# Examples each property above ran, for the figures (test_the_model_fuzzing_ran_its_examples).
+EXAMPLES_RUN: Counter[str] = Counter()
 
 
 def _accepts_or_refuses(validate: Callable[[], Any]) -> Any:
@@ -218,6 +215,7 @@ def _is_unicode(value: Any) -> bool:
 @MODEL_SETTINGS
 @given(value=st.one_of(json_values, json_objects))
 def test_models_validate_python_values_or_refuse_them(value: Any) -> None:
+    EXAMPLES_RUN["test_models_validate_python_values_or_refuse_them"] += 1
     for adapter in ADAPTERS.values():
         result = _accepts_or_refuses(partial(adapter.validate_python, value))
         if result is not None and _is_unicode(value):
@@ -227,6 +225,7 @@ def test_models_validate_python_values_or_refuse_them(value: Any) -> None:
 @MODEL_SETTINGS
 @given(value=st.one_of(json_values, json_objects))
 def test_models_validate_json_text_or_refuse_it(value: Any) -> None:
+    EXAMPLES_RUN["test_models_validate_json_text_or_refuse_it"] += 1
     text = json.dumps(value)  # NaN and Infinity as JavaScript writes them, lone surrogates escaped
     for adapter in ADAPTERS.values():
         result = _accepts_or_refuses(partial(adapter.validate_json, text))
@@ -252,6 +251,7 @@ def _mangle(text: bytes, cut: int, insert: bytes) -> bytes:
     )
 )
 def test_models_validate_any_bytes_or_refuse_them(raw: bytes) -> None:
+    EXAMPLES_RUN["test_models_validate_any_bytes_or_refuse_them"] += 1
     for adapter in ADAPTERS.values():
         _accepts_or_refuses(partial(adapter.validate_json, raw))
 
@@ -259,6 +259,7 @@ def test_models_validate_any_bytes_or_refuse_them(raw: bytes) -> None:
 @MODEL_SETTINGS
 @given(query=query_values)
 def test_query_models_take_any_strings(query: dict[str, str]) -> None:
+    EXAMPLES_RUN["test_query_models_take_any_strings"] += 1
     # Query parameters arrive as text: numbers, dates and enums are parsed from it.
     for name in ("NearbyQuery", "LangQuery", "StatsQuery"):
         _accepts_or_refuses(partial(ADAPTERS[name].validate_python, query))
@@ -277,6 +278,23 @@ def test_models_refuse_deep_nesting_without_recursion_errors(name: str) -> None:
             nested = {key: [nested]}
         # Refused, or accepted where the model ignores the key: never a RecursionError.
         _accepts_or_refuses(partial(adapter.validate_python, nested))
+
+
+def test_the_model_fuzzing_ran_its_examples(figure: Figures) -> None:
+    """How hard the request models were fuzzed: examples each property ran (hypothesis stops early
+    only when it has tried everything a strategy can make, which these cannot reach)."""
+    if not EXAMPLES_RUN:
+        pytest.skip("run the whole module: the properties above count their examples")
+    wanted = MODEL_SETTINGS.max_examples
+    total = sum(EXAMPLES_RUN.values())
+    figure(
+        "hostile input",
+        f"hypothesis on the {len(ADAPTERS)} request models: examples run (each against every model)",
+        f"{total:,} over {len(EXAMPLES_RUN)} properties",
+        f"{wanted:,} per property",
+        min(EXAMPLES_RUN.values()) >= wanted,
+    )
+    assert all(count >= wanted for count in EXAMPLES_RUN.values()), EXAMPLES_RUN
 
 
 def test_the_model_fuzzing_can_tell_a_valid_value() -> None:
@@ -301,120 +319,14 @@ def test_the_model_fuzzing_can_tell_a_valid_value() -> None:
 # --- the real command line in a subprocess -------------------------------------------------------
 
 
-@dataclass
-class Server:
-    base: str
-    admin_key: str
-    agent_token: str
-    log: Path
-    process: subprocess.Popen[bytes]
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def auth(self, access: str) -> dict[str, str]:
-        """The Authorization header an operation of this access (or schema tag) needs."""
-        if access == "admin":
-            return {"Authorization": f"Bearer {self.admin_key}"}
-        if access == "agent":
-            return {"Authorization": f"Bearer {self.agent_token}"}
-        return {}
-
-    def errors_logged(self) -> list[str]:
-        return [
-            line for line in self.log.read_text(errors="replace").splitlines() if "unhandled error" in line
-        ]
-
-
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("nahbei-backend")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("nahbei-backend")
-    return [found] if found else [sys.executable, "-m", "backend"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _env() -> dict[str, str]:
-    # Settings come from the command line only; no NAHBEI_* of whoever runs the tests.
-    return {k: v for k, v in os.environ.items() if not k.startswith("NAHBEI_")}
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _start(db: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`nahbei-backend serve` on a free port, once it answers /healthz."""
-    for _attempt in range(3):  # another process may take the free port before the server does
-        port = _free_port()
-        serve = [
-            "serve",
-            "--db",
-            str(db),
-            "--port",
-            str(port),
-            "--rate-limit-per-s",
-            "0",
-            "--log-format",
-            "json",
-        ]
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                [*_command(), *serve], stdout=out, stderr=subprocess.STDOUT, env=_env()
-            )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while process.poll() is None and time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    return process, base
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.05)
-        _stop(process)
-    raise AssertionError(f"nahbei-backend serve did not start:\n{log.read_text(errors='replace')}")
-
-
-def _serve(folder: Path) -> Iterator[Server]:
-    db = folder / "demo.db"
-    seeded = subprocess.run(
-        [*_command(), "demo", "--no-serve", "--db", str(db), "--log-format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=START_TIMEOUT_S,
-        env=_env(),
-        check=True,
-    )
-    admin = re.search(r"admin key \(shown once\): (nbk_[A-Za-z0-9_-]+)", seeded.stdout)
-    agent = re.search(r"agent token of the hospice's Pi: (nba_[A-Za-z0-9_-]+)", seeded.stdout)
-    assert admin and agent, seeded.stdout
-    log = folder / "server.log"
-    process, base = _start(db, log)
-    try:
-        yield Server(base, admin.group(1), agent.group(1), log, process)
-    finally:
-        _stop(process)
+@pytest.fixture(scope="module")
+def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    yield from serve_demo(tmp_path_factory.mktemp("fuzz"))
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    yield from _serve(tmp_path_factory.mktemp("fuzz"))
-
-
-@pytest.fixture(scope="module")
-def schema_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    yield from _serve(tmp_path_factory.mktemp("schemathesis"))
+def schema_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    yield from serve_demo(tmp_path_factory.mktemp("schemathesis"))
 
 
 def _check_answer(response: requests.Response, what: str) -> None:
@@ -550,7 +462,10 @@ def _bodies(name: str) -> st.SearchStrategy[bytes]:
 
 
 FUZZ_SETTINGS = settings(
-    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=int(scaled(60, 600)),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 
 
@@ -563,7 +478,7 @@ def session() -> Iterator[requests.Session]:
 # Table order: the app's and the agents' operations come before staff could revoke the agent.
 @pytest.mark.parametrize("op", BODY_OPERATIONS, ids=lambda op: op.name)
 def test_random_bodies_never_break_the_server(
-    fuzz_server: Server, session: requests.Session, op: Any
+    fuzz_server: DemoServer, session: requests.Session, op: Any
 ) -> None:
     url = fuzz_server.url(op.path.format(**IDS))
     headers = {"Content-Type": "application/json", **fuzz_server.auth(op.access)}
@@ -586,7 +501,7 @@ def test_random_bodies_never_break_the_server(
 
 @pytest.mark.parametrize("op", QUERY_OPERATIONS, ids=lambda op: op.name)
 def test_random_queries_never_break_the_server(
-    fuzz_server: Server, session: requests.Session, op: Any
+    fuzz_server: DemoServer, session: requests.Session, op: Any
 ) -> None:
     url = fuzz_server.url(op.path.format(**IDS))
     headers = fuzz_server.auth(op.access)
@@ -644,7 +559,7 @@ SCHEMA_CASES = [
 # agents 1-3) instead, so that valid requests reach the handlers and their answers get checked.
 SMALL_IDS = st.lists(st.one_of(st.none(), st.integers(min_value=1, max_value=6)), min_size=2, max_size=2)
 SCHEMA_SETTINGS = settings(
-    max_examples=30,
+    max_examples=int(scaled(30, 300)),
     deadline=None,
     derandomize=True,
     database=None,
@@ -652,8 +567,27 @@ SCHEMA_SETTINGS = settings(
 )
 
 
+class Answers:
+    """The status of every answer schemathesis got, per operation of the document: what was covered."""
+
+    def __init__(self) -> None:
+        self.by_operation: dict[tuple[str, str], Counter[int]] = {}
+
+    def note(self, case: Case[Any], status: int) -> None:
+        key = (case.operation.method.upper(), case.operation.path)
+        self.by_operation.setdefault(key, Counter())[status] += 1
+
+    def total(self, statuses: range = range(600)) -> int:
+        return sum(n for counts in self.by_operation.values() for s, n in counts.items() if s in statuses)
+
+
 @pytest.fixture(scope="module")
-def api_schema(schema_server: Server) -> Any:
+def answers() -> Answers:
+    return Answers()
+
+
+@pytest.fixture(scope="module")
+def api_schema(schema_server: DemoServer) -> Any:
     return schemathesis.openapi.from_url(schema_server.url("/openapi.json"), timeout=REQUEST_TIMEOUT_S)
 
 
@@ -662,17 +596,18 @@ def test_the_document_names_every_operation(api_schema: Any) -> None:
     assert loaded == {(method, path) for method, path, _, _ in SCHEMA_OPERATIONS}
 
 
-def _call(case: Case[Any], server: Server, session: requests.Session) -> None:
+def _call(case: Case[Any], server: DemoServer, session: requests.Session, answers: Answers) -> None:
     access = (case.operation.tags or ["app"])[0]
-    case.call_and_validate(
-        session=session, headers=server.auth(access), checks=CHECKS, timeout=REQUEST_TIMEOUT_S
-    )
+    response = case.call(session=session, headers=server.auth(access), timeout=REQUEST_TIMEOUT_S)
+    answers.note(case, response.status_code)
+    case.validate_response(response, checks=CHECKS)
     if access in ("admin", "agent"):
         # Without a token the answer is a documented 401 whatever else is wrong with the request,
         # unless the path names no route at all (an id that is not a number).
         response = case.call(session=session, headers={"Authorization": ""}, timeout=REQUEST_TIMEOUT_S)
         ids = (case.path_parameters or {}).values()
         routed = all(re.fullmatch(r"\d{1,18}", str(value)) for value in ids)
+        answers.note(case, response.status_code)
         assert response.status_code == (401 if routed else 404), response.text
         case.validate_response(response, checks=CHECKS)
 
@@ -684,8 +619,9 @@ def _call(case: Case[Any], server: Server, session: requests.Session) -> None:
 )
 def test_every_operation_keeps_to_the_document(
     api_schema: Any,
-    schema_server: Server,
+    schema_server: DemoServer,
     session: requests.Session,
+    answers: Answers,
     method: str,
     path: str,
     tag: str,
@@ -701,12 +637,14 @@ def test_every_operation_keeps_to_the_document(
             for name, small in zip(sorted(case.path_parameters or {}), small_ids, strict=False):
                 if small is not None:
                     case.path_parameters[name] = small
-        _call(case, schema_server, session)
+        _call(case, schema_server, session, answers)
 
     run()
 
 
-def test_stateful_sequences_keep_to_the_document(api_schema: Any, schema_server: Server) -> None:
+def test_stateful_sequences_keep_to_the_document(
+    api_schema: Any, schema_server: DemoServer, answers: Answers
+) -> None:
     """Sequences that follow the links schemathesis infers from the document (an `id` from creating a
     site into the paths of its beacons, prompts and agents, and so on), checked the same way."""
     workflow = api_schema.as_state_machine()
@@ -718,11 +656,12 @@ def test_stateful_sequences_keep_to_the_document(api_schema: Any, schema_server:
             return {"headers": schema_server.auth(access), "timeout": REQUEST_TIMEOUT_S}
 
         def validate_response(self, response: Any, case: Case[Any], *_: Any, **kwargs: Any) -> None:
+            answers.note(case, response.status_code)
             case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None)
 
     Staff.run(
         settings=settings(
-            max_examples=40,
+            max_examples=int(scaled(40, 400)),
             stateful_step_count=8,
             deadline=None,
             derandomize=True,
@@ -732,6 +671,44 @@ def test_stateful_sequences_keep_to_the_document(api_schema: Any, schema_server:
     )
 
 
-def test_nothing_was_logged_as_an_unhandled_error(schema_server: Server) -> None:
+def test_nothing_was_logged_as_an_unhandled_error(schema_server: DemoServer) -> None:
     assert requests.get(schema_server.url("/healthz"), timeout=REQUEST_TIMEOUT_S).status_code == 200
     assert schema_server.errors_logged() == []
+
+
+def test_schemathesis_covered_every_operation_without_a_server_error(
+    api_schema: Any, answers: Answers, figure: Figures
+) -> None:
+    """Counted from every answer the schemathesis tests above got: each operation of /openapi.json was
+    called (and its answers checked against the document), and none answered 5xx."""
+    if not answers.by_operation:
+        pytest.skip("run the whole module: the schemathesis tests above count their answers")
+    documented = {
+        (result.ok().method.upper(), result.ok().path) for result in api_schema.get_all_operations()
+    }
+    covered = set(answers.by_operation) & documented
+    served = {op for op, counts in answers.by_operation.items() if any(200 <= s < 300 for s in counts)}
+    errors = answers.total(range(500, 600))
+    figure(
+        "hostile input",
+        "schemathesis: operations of /openapi.json exercised (positive, negative, stateful)",
+        f"{len(covered)} of {len(documented)}",
+        "all",
+        covered == documented,
+    )
+    figure(
+        "hostile input",
+        "schemathesis: operations answered 2xx at least once (fuzzing got past validation)",
+        f"{len(served & documented)} of {len(documented)}",
+        "all",
+        served >= documented,
+    )
+    figure(
+        "hostile input",
+        "schemathesis: 5xx answers (every answer checked against the document)",
+        f"{errors} of {answers.total():,}",
+        "0",
+        errors == 0,
+    )
+    assert covered == documented, documented - covered
+    assert errors == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -31,10 +32,16 @@ from beacon_agent.frames import (
 )
 from beacon_agent.keys import is_key
 from beacon_agent.wire import Telemetry
+from tests.reliability.figures import Figures, scaled
 
 EDDYSTONE = "0000feaa-0000-1000-8000-00805f9b34fb"
 BATTERY_SERVICE = "0000180f-0000-1000-8000-00805f9b34fb"
-PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# `make reliability` (NAHBEI_RELIABILITY=full) runs each property 25 times as many examples.
+PROPERTY = settings(
+    max_examples=int(scaled(400, 10_000)), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+# Random and mutated advertisements each hostile-input property decoded, for the figures.
+DECODED: Counter[str] = Counter()
 
 
 def mfg(record_hex: str) -> dict[int, bytes]:
@@ -459,6 +466,7 @@ TAILS = st.binary(max_size=26) | st.sampled_from([9, 12, 16, 17, 19, 21, 22]).fl
 def test_random_bytes_agree_with_reference(
     company_id: int, manufacturer_payload: bytes, service_uuid: str, service_payload: bytes
 ) -> None:
+    DECODED["random bytes"] += 1
     manufacturer_data = {company_id: manufacturer_payload}
     service_data = {service_uuid: service_payload}
     assert decode(manufacturer_data, service_data) == reference_decode(manufacturer_data, service_data)
@@ -488,11 +496,28 @@ def mutated(draw: st.DrawFn) -> tuple[dict[int, bytes], dict[str, bytes]]:
 def test_mutated_frames_decode_correctly_or_not_at_all(
     advertisement_data: tuple[dict[int, bytes], dict[str, bytes]],
 ) -> None:
+    DECODED["mutated frames"] += 1
     manufacturer_data, service_data = advertisement_data
     frames = decode(manufacturer_data, service_data)
     assert frames == reference_decode(manufacturer_data, service_data)
     for frame in frames:
         assert decode(*advertisement(frame)) == [frame]
+
+
+def test_the_hostile_frames_ran_their_examples(figure: Figures) -> None:
+    """How hard frame decoding was fuzzed: random and mutated advertisements decoded, each one agreeing
+    with the reference decoder (the two properties above count them)."""
+    if not DECODED:
+        pytest.skip("run the whole module: the properties above count their examples")
+    wanted = PROPERTY.max_examples
+    figure(
+        "hostile input",
+        "hypothesis on frame decoding: random and mutated advertisements, all as the reference decodes them",
+        ", ".join(f"{n:,} {what}" for what, n in sorted(DECODED.items())),
+        f"{wanted:,} each",
+        min(DECODED.values()) >= wanted and len(DECODED) == 2,
+    )
+    assert len(DECODED) == 2 and min(DECODED.values()) >= wanted, DECODED
 
 
 # --- an independent reference decoder, written from the specifications' tables --------------------------

@@ -1,0 +1,131 @@
+"""The real command line, `nahbei-backend serve`, as a process, seeded by `nahbei-backend demo --no-serve`.
+
+For tests where the backend must be a process of its own: fuzzing through the real server, and
+measuring what hostile input costs it (its RSS is read from /proc).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+# Generous limits that only stop a hung server from hanging the suite; nothing here is timed.
+START_TIMEOUT_S = 60.0
+REQUEST_TIMEOUT_S = 30.0
+
+
+@dataclass
+class DemoServer:
+    base: str
+    admin_key: str
+    agent_token: str
+    log: Path
+    process: subprocess.Popen[bytes]
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def auth(self, access: str) -> dict[str, str]:
+        """The Authorization header an operation of this access (or schema tag) needs."""
+        if access == "admin":
+            return {"Authorization": f"Bearer {self.admin_key}"}
+        if access == "agent":
+            return {"Authorization": f"Bearer {self.agent_token}"}
+        return {}
+
+    def errors_logged(self) -> list[str]:
+        return [
+            line for line in self.log.read_text(errors="replace").splitlines() if "unhandled error" in line
+        ]
+
+    def rss_kib(self) -> int:
+        """The server's resident memory now (VmRSS), in KiB."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        assert found, status
+        return int(found.group(1))
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).with_name("nahbei-backend")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("nahbei-backend")
+    return [found] if found else [sys.executable, "-m", "backend"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env(settings: Mapping[str, str]) -> dict[str, str]:
+    """No NAHBEI_* of whoever runs the tests; `settings` (``{"body_timeout_s": "1"}``) as variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NAHBEI_")}
+    env.update({f"NAHBEI_{name.upper()}": value for name, value in settings.items()})
+    return env
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _start(db: Path, log: Path, settings: Mapping[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """`nahbei-backend serve` on a free port, once it answers /healthz."""
+    for _attempt in range(3):  # another process may take the free port before the server does
+        port = _free_port()
+        serve = ["serve", "--db", str(db), "--port", str(port), "--log-format", "json"]
+        with log.open("ab") as out:
+            process = subprocess.Popen(
+                [*_command(), *serve], stdout=out, stderr=subprocess.STDOUT, env=_env(settings)
+            )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    return process, base
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)
+        _stop(process)
+    raise AssertionError(f"nahbei-backend serve did not start:\n{log.read_text(errors='replace')}")
+
+
+def serve_demo(folder: Path, **settings: str) -> Iterator[DemoServer]:
+    """The demo's data served by `nahbei-backend serve` (rate limiting off unless `settings` say)."""
+    settings = {"rate_limit_per_s": "0", **settings}
+    db = folder / "demo.db"
+    seeded = subprocess.run(
+        [*_command(), "demo", "--no-serve", "--db", str(db), "--log-format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_S,
+        env=_env({}),
+        check=True,
+    )
+    admin = re.search(r"admin key \(shown once\): (nbk_[A-Za-z0-9_-]+)", seeded.stdout)
+    agent = re.search(r"agent token of the hospice's Pi: (nba_[A-Za-z0-9_-]+)", seeded.stdout)
+    assert admin and agent, seeded.stdout
+    log = folder / "server.log"
+    process, base = _start(db, log, settings)
+    try:
+        yield DemoServer(base, admin.group(1), agent.group(1), log, process)
+    finally:
+        _stop(process)
