@@ -6,7 +6,8 @@ instruction replaces it, `None` unregisters. What BlueZ does (src/advertising.c)
 
 - it keeps a registration across power cycles, and drops it when bluetoothd exits (calling `Release`
   only on a clean exit) or our D-Bus connection closes: the advertiser re-registers when the adapter
-  powers on, bluetoothd comes back or `Release` arrives;
+  powers on, bluetoothd comes back, `Release` arrives or, after the bus daemon restarted, on a new
+  connection (retried with backoff until the bus and bluetoothd are back);
 - current BlueZ re-reads a registered advertisement on PropertiesChanged, but re-registering needs
   nothing else and works with any version, so an EID rotation re-registers, as the design says;
 - a UUID goes on air in the width of its spelling: Eddystone's must be given as "FEAA".

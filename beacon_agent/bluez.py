@@ -4,8 +4,10 @@ bleak does not notice bluetoothd restarting or the adapter powering off: scannin
 `BluezWatch` listens on the system bus for what the scanner and the advertiser must react to, the
 `org.bluez` name changing owner (NameOwnerChanged), the adapter object appearing or going
 (InterfacesAdded/Removed) and its `Powered` property (PropertiesChanged), and turns them into
-`BluezEvent`s. Its match rules name the adapter path exactly, so the flood of device signals on a
-busy street never reaches it. The system bus is the one `DBUS_SYSTEM_BUS_ADDRESS` names, as for bleak.
+`BluezEvent`s; and it reports its own connection dropping (the bus daemon restarted or crashed), after
+which no signal can come: the owner must reconnect. Its match rules name the adapter path exactly,
+so the flood of device signals on a busy street never reaches it. The system bus is the one
+`DBUS_SYSTEM_BUS_ADDRESS` names, as for bleak.
 
 `LEAdvertisement` is the object the advertiser exports for `RegisterAdvertisement`, and `explain`
 turns BlueZ's refusals of it into one line for the operator.
@@ -128,6 +130,7 @@ class BluezEvent(StrEnum):
     ADAPTER_REMOVED = "the adapter disappeared"
     POWERED_ON = "the adapter was powered on"
     POWERED_OFF = "the adapter was powered off"
+    BUS_LOST = "the connection to the system D-Bus was lost"
 
     @property
     def ready(self) -> bool:
@@ -148,6 +151,8 @@ class BluezWatch:
         self._path = adapter_path(adapter)
         self._on_event = on_event
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self._disconnect: asyncio.Future[None] | None = None
 
     @property
     def connected(self) -> bool:
@@ -156,6 +161,10 @@ class BluezWatch:
     async def start(self) -> None:
         """Subscribe, then read the current state (in this order, so no change falls in between)."""
         self._bus.add_message_handler(self._handle_message)
+        # Not cancelled by close(): dbus-fast's own disconnect future would be cancelled with it. The
+        # owner disconnects the bus right after close(), which ends it.
+        self._disconnect = asyncio.ensure_future(self._bus.wait_for_disconnect())  # type: ignore[no-untyped-call]
+        self._disconnect.add_done_callback(self._handle_disconnect)
         owner_rule = f"type='signal',sender='{_DBUS}',member='NameOwnerChanged',arg0='{BLUEZ_SERVICE}'"
         await _add_match(self._bus, owner_rule)
         await _add_match(
@@ -177,6 +186,7 @@ class BluezWatch:
         await self._refresh(emit=False)
 
     def close(self) -> None:
+        self._closed = True
         self._bus.remove_message_handler(self._handle_message)
         for task in self._tasks:
             task.cancel()
@@ -214,6 +224,14 @@ class BluezWatch:
             powered = msg.body[1].get("Powered")
             if isinstance(powered, Variant):
                 self._handle_powered(bool(powered.value))
+
+    def _handle_disconnect(self, done: "asyncio.Future[None]") -> None:
+        if not done.cancelled():
+            done.exception()  # EOFError, BrokenPipeError...: retrieved, the event says it all
+        if self._closed:
+            return
+        self.owner, self.interfaces, self.powered = None, frozenset(), None
+        self._on_event(BluezEvent.BUS_LOST)
 
     def _handle_owner(self, new_owner: str) -> None:
         self.interfaces = frozenset()

@@ -8,6 +8,7 @@ trouble never escapes `run()`; it restarts bleak instead:
 | --------------------------------------------- | ------------------------------------------- |
 | bluetoothd restarts or crashes                | `org.bluez` changing owner (`BluezWatch`)   |
 | adapter powered off and on, removed and added | Adapter1 signals (`BluezWatch`)             |
+| the system bus daemon restarts or crashes     | the watch's connection drops (`BluezWatch`) |
 | start() refused: InProgress, NotReady, ...    | the exception                               |
 | no advertisement for `watchdog_quiet_s`       | the watchdog, when `expect_beacons` is true |
 

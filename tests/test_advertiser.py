@@ -296,3 +296,14 @@ async def test_bluetoothd_restart_registers_again(
     assert frames_of(on_air(fake_bluez)) == [EddystoneUid("00112233445566778899", "aabbccddeeff", -18)]
     assert advertiser.state is AdvertiserState.ADVERTISING
     assert advertiser.registrations == 2
+
+
+async def test_bus_daemon_crash_registers_again_on_a_new_connection(
+    advertiser: Advertiser, fake_bluez: FakeBluez, bluez_bus: PrivateBus
+) -> None:
+    """An iBeacon needs no timer: only the dropped connection can wake the advertiser."""
+    await advertiser.apply(IBEACON)
+    await asyncio.to_thread(bluez_bus.restart, 0.2, graceful=False)
+    await fake_bluez.restart(graceful=False, downtime=0)  # bluetoothd dies with the bus, then returns
+    await until_registered(advertiser, 2)
+    assert frames_of(on_air(fake_bluez)) == [IBeacon(UUID, 7, 8, -59)]

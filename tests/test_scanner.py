@@ -21,6 +21,7 @@ from beacon_agent.frames import EddystoneEid, Frame, decode
 from beacon_agent.scanner import BEACON_OR_PATTERNS, Scanner, or_patterns_for
 from beacon_agent.wire import AdvertiseEddystoneEid, ScannerState
 from simulator.bluez.advertising import AdvertisementEvent, RegisteredAdvertisement
+from simulator.bluez.bus import PrivateBus
 from simulator.bluez.service import FakeBluez
 from tests.bluez_fixtures import (  # noqa: F401  (the fixture_* functions are pytest fixtures)
     fixture_bleak_bluez,
@@ -216,6 +217,24 @@ async def test_scan_resumes_by_itself(
         assert scanner.state is ScannerState.SCANNING
     assert scanner.restarts >= 1
     assert scanner.last_restart_reason is not None and reason in scanner.last_restart_reason
+
+
+async def test_scan_resumes_after_the_bus_daemon_crashes(
+    bleak_bluez: FakeBluez, bluez_bus: PrivateBus
+) -> None:
+    """No signal can tell of the bus dying (it carries them): the watch's connection dropping must."""
+    heard = Heard()
+    scanner = scanner_for(heard)
+    async with running(scanner), beacon(bleak_bluez):
+        await wait_until(lambda: len(heard.items) > 0, what="the first advertisement")
+        await asyncio.to_thread(bluez_bus.restart, 0.2, graceful=False)
+        await bleak_bluez.restart(graceful=False, downtime=0)  # bluetoothd dies with the bus, then returns
+        since = time.monotonic()
+        await wait_until(
+            lambda: heard.after(since) > 0, within=10, what="advertisements after the bus restart"
+        )
+        assert scanner.state is ScannerState.SCANNING
+    assert scanner.last_restart_reason == "the connection to the system D-Bus was lost"
 
 
 async def test_in_progress_at_start_is_retried(bleak_bluez: FakeBluez) -> None:

@@ -23,6 +23,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -133,7 +134,8 @@ class PrivateBus:
         executable = self._executable or find_dbus_daemon()
         if executable is None:
             raise BusError("dbus-daemon is not installed (Debian package `dbus`)")
-        self._tmp = tempfile.TemporaryDirectory(prefix="nahbei-bus-")
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="nahbei-bus-")
         config = write_config(Path(self._tmp.name))
         try:
             self._process = subprocess.Popen(
@@ -157,24 +159,36 @@ class PrivateBus:
         log.debug("private bus started", pid=self._process.pid)
         return self._address
 
+    def restart(self, downtime: float = 0.0, *, graceful: bool = True) -> str:
+        """The bus daemon restarts on the same socket path, as the Pi's system bus would: every
+        connection to it drops, and clients that reconnect to the same address find a new, empty bus.
+        Graceful is SIGTERM (`systemctl restart dbus`); otherwise SIGKILL, a crash."""
+        self._end_process(signal.SIGTERM if graceful else signal.SIGKILL)
+        time.sleep(downtime)
+        return self.start()
+
     def stop(self) -> None:
         """Stop the daemon (SIGTERM, then SIGKILL) and remove its directory; safe to call twice."""
-        process, self._process, self._address = self._process, None, None
-        _RUNNING.discard(self)
-        if process is not None:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            for stream in (process.stdout, process.stderr):
-                if stream is not None:
-                    stream.close()
+        self._end_process()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
+
+    def _end_process(self, how: signal.Signals = signal.SIGTERM) -> None:
+        process, self._process, self._address = self._process, None, None
+        _RUNNING.discard(self)
+        if process is None:
+            return
+        if process.poll() is None:
+            process.send_signal(how)
+            try:
+                process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
 
     @staticmethod
     def _read_address(process: subprocess.Popen[bytes]) -> str:
