@@ -181,7 +181,7 @@ async def test_keys_are_stored_hashed_and_looked_up_by_hash(
             assert "USING" in plan and "INDEX" in plan, plan  # a search on an index, not a scan
     assert SqliteStorage.org_for_key.__code__.co_consts.count("SELECT id FROM orgs WHERE key_hash = ?") == 1
 
-    catalog = backend.client.server.app[STATE].catalog
+    catalog = backend.client.app[STATE].catalog
     key = backend.admin_key
     near = _last_changed(key)
     far = auth.new_secret(auth.ADMIN_PREFIX)
