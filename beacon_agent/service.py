@@ -82,6 +82,7 @@ class Agent:
         # Sightings a full disk kept out of the outbox: held (bounded) and saved with the next flush.
         self._unsaved: list[Sighting] = []
         self._lost_unsaved = 0
+        self._saving_failed = False  # the last flush could not write the outbox (logged once per episode)
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -132,7 +133,21 @@ class Agent:
             keep = sightings[-MAX_UNSAVED_SIGHTINGS:]
             self._lost_unsaved += len(sightings) - len(keep)
             self._unsaved = keep
-            log.error("cannot save sightings; still scanning, will retry", error=str(error), held=len(keep))
+            # Once per episode: an error every flush window would fill the journal, often on the very
+            # card that is full. The retries are logged at debug level.
+            emit = log.debug if self._saving_failed else log.error
+            self._saving_failed = True
+            emit(
+                "cannot save sightings to the outbox; still scanning, holding them in memory",
+                outbox=str(self.outbox.path),
+                error=str(error),
+                held=len(keep),
+                lost=self._lost_unsaved,
+            )
+        else:
+            if self._saving_failed:
+                log.info("the outbox takes sightings again", saved=len(sightings), lost=self._lost_unsaved)
+            self._saving_failed = False
 
     async def heartbeat(self) -> None:
         beat = Heartbeat(
