@@ -67,7 +67,7 @@ class OutboxFull(OutboxError):
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """The oldest batch waiting, as stored: the reporter sends `body` as-is, so every retry is identical."""
+    """The oldest batch waiting, as stored: every retry sends the same `body` (plus the time it is sent)."""
 
     batch_id: uuid.UUID
     sightings: int

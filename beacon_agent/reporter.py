@@ -9,13 +9,16 @@ What each answer means, in one place:
 | 408, 425, 429, 5xx, no answer     | keep the batch, retry after a backoff with full jitter     |
 | any other 4xx (413, 422, ...)     | set the batch aside (kept, counted, never sent again)      |
 
-A batch is sent exactly as the outbox stored it and the backend stores a batch id once, so resending
-after a lost acknowledgement is safe. Logs carry no token and no address.
+A batch is sent as the outbox stored it plus `sent_at`, the agent's clock at that moment (the
+backend measures the agent's clock against its own from it: see `SightingBatch.sent_at`). The
+backend stores a batch id once, so resending after a lost acknowledgement is safe. Logs carry no
+token and no address.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -178,7 +181,7 @@ class Reporter:
 
     async def _send(self, pending: Pending) -> None:
         try:
-            answer = await self._post("/v1/agent/sightings", pending.body)
+            answer = await self._post("/v1/agent/sightings", with_sent_at(pending.body, self._clock()))
         except (aiohttp.ClientError, TimeoutError) as exc:
             await self._failed(type(exc).__name__)
             return
@@ -254,6 +257,13 @@ class Reporter:
         self._heartbeat_failures += 1
         emit = log.warning if self._heartbeat_failures == 1 else log.debug
         emit("heartbeat failed", error=error, attempt=self._heartbeat_failures)
+
+
+def with_sent_at(body: bytes, now: float) -> bytes:
+    """A stored batch's body with `sent_at` set to `now` (the agent's clock as the request leaves)."""
+    batch = json.loads(body)
+    batch["sent_at"] = datetime.fromtimestamp(now, UTC).isoformat()
+    return json.dumps(batch, separators=(",", ":")).encode()
 
 
 def _detail(body: bytes) -> str:

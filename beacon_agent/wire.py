@@ -183,6 +183,16 @@ class Sighting(ClientModel):
 class SightingBatch(ClientModel):
     batch_id: UUID = Field(description="Chosen by the agent; a batch sent again is stored once.")
     sightings: list[Sighting] = Field(min_length=1, max_length=MAX_SIGHTINGS_PER_BATCH)
+    sent_at: AwareDatetime | None = Field(
+        default=None,
+        description=(
+            "The agent's clock when it sent this request (not when it stored the batch). When it is "
+            "more than 60 s off the server's clock, the server moves every time in the batch by that "
+            "offset, so a Pi whose clock is not set yet files its sightings at the right time while "
+            "old sightings replayed after an outage keep their age. Without it, only sightings ending "
+            "more than 300 s in the future or before 2020 are refiled, as just ended."
+        ),
+    )
 
 
 class SightingAck(BaseModel):

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from backend.eids import beacon_clock
 from backend.http.operations import Call
 from backend.prompts import views
+from backend.sighting_time import agent_offset, on_server_clock
 from backend.storage import AgentPrincipal, StoredSighting
 from beacon_agent.keys import KeyKind, parse_key
 from beacon_agent.wire import (
@@ -27,17 +28,15 @@ from beacon_agent.wire import (
     SightingBatch,
 )
 
-# An agent's clock that is this far ahead of the server's is not believed (see `_server_time`).
-MAX_FUTURE_S = 300.0
-
 
 async def sightings(call: Call) -> SightingAck:
     batch: SightingBatch = call.body
     state, principal = call.state, call.principal
     now = state.clock()
+    offset = agent_offset(batch.sent_at, now)
     stored: list[StoredSighting] = []
     for sighting in batch.sightings:
-        sighting = _server_time(sighting, now)
+        sighting = on_server_clock(sighting, now, offset)
         beacon_id = await _beacon_of(call, principal, sighting)
         if beacon_id is not None:
             stored.append(StoredSighting(beacon_id, sighting))
@@ -59,19 +58,6 @@ async def heartbeat(call: Call) -> HeartbeatAck:
     beacon_id = await state.storage.record_heartbeat(principal.agent_id, beat, now)
     advertise = None if beacon_id is None else await _advertise(call, principal, beacon_id, now)
     return HeartbeatAck(server_time=datetime.fromtimestamp(now, UTC), advertise=advertise)
-
-
-def _server_time(sighting: Sighting, now: float) -> Sighting:
-    """An agent whose clock runs ahead (no NTP yet after boot) would file sightings in the future."""
-    ahead = sighting.last_seen.timestamp() - now
-    if ahead <= MAX_FUTURE_S:
-        return sighting
-    span = max(0.0, sighting.last_seen.timestamp() - sighting.first_seen.timestamp())
-    # No window reaches back before 1970 (a first_seen in year 1 would push it before year 1).
-    span = min(span, now)
-    last = datetime.fromtimestamp(now, UTC)
-    first = datetime.fromtimestamp(now - span, UTC)
-    return sighting.model_copy(update={"first_seen": first, "last_seen": last})
 
 
 async def _beacon_of(call: Call, principal: AgentPrincipal, sighting: Sighting) -> int | None:
