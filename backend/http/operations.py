@@ -17,8 +17,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from backend import auth
 from backend.http.body import read_body
+from backend.http.edge import guard
 from backend.http.problems import is_json, problem_response, validation_problem
-from backend.http.state import STATE, AppState
+from backend.http.state import AppState
 from backend.storage import AgentPrincipal
 
 Access = Literal["public", "agent", "admin", "open"]
@@ -31,7 +32,7 @@ class RawJson(bytes):
 Handler = Callable[["Call"], Awaitable[BaseModel | RawJson | None]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Call:
     """Everything a handler needs, validated: no handler touches the raw request body or query."""
 
@@ -89,42 +90,41 @@ class Operation:
                 path = path.replace(part, "{" + part[1:-1] + r":\d{1,18}}")
         return path
 
-    def bind(self) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    def bind(self, state: AppState) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        """The aiohttp handler: limit, authenticate, validate, call, render; errors via `edge.guard`."""
         constant = {"Cache-Control": self.cache_control}
-        if self.access == "public":
+        public = self.access == "public"
+        if public:
             constant["Access-Control-Allow-Origin"] = "*"
             if self.method == "GET":
                 constant["Vary"] = "Accept-Language"
+        with_body = {**constant, "Content-Type": "application/json"}
+        has_ids = "{" in self.path
+        handler, status, query_model = self.handler, self.status, self.query
 
         async def handle(request: web.Request) -> web.StreamResponse:
-            state = request.app[STATE]
-            if self.access == "public":
+            if public:
                 _limit(request, state)
-            org_id, agent = await _authenticate(self.access, request, state)
+            org_id, agent = await _authenticate(self.access, request, state) if not public else (None, None)
             call = Call(
-                request=request,
-                state=state,
-                body=await self._read_body(request),
-                query=_read_query(self.query, request),
-                ids={k: int(v) for k, v in request.match_info.items()},
-                org_id=org_id,
-                agent=agent,
+                request,
+                state,
+                await self._read_body(request) if self._adapter is not None else None,
+                _read_query(query_model, request) if query_model is not None else None,
+                {k: int(v) for k, v in request.match_info.items()} if has_ids else {},
+                org_id,
+                agent,
             )
-            result = await self.handler(call)
-            headers = {**constant, **call.headers}
+            result = await handler(call)
             if result is None:
-                return web.Response(status=204, headers=headers)
+                return web.Response(status=204, headers={**constant, **call.headers})
             body = result if isinstance(result, RawJson) else result.model_dump_json().encode()
-            return web.Response(
-                status=self.status, body=body, content_type="application/json", headers=headers
-            )
+            return web.Response(status=status, body=body, headers={**with_body, **call.headers})
 
-        handle.__name__ = self.name
-        return handle
+        return guard(state, self.name, public, handle)
 
     async def _read_body(self, request: web.Request) -> Any:
-        if self._adapter is None:
-            return None
+        assert self._adapter is not None
         if not is_json(request.content_type):
             raise web.HTTPUnsupportedMediaType(text="send JSON with Content-Type: application/json")
         raw = await read_body(request)
@@ -134,9 +134,7 @@ class Operation:
             raise validation_problem(exc) from None
 
 
-def _read_query(model: type[BaseModel] | None, request: web.Request) -> Any:
-    if model is None:
-        return None
+def _read_query(model: type[BaseModel], request: web.Request) -> Any:
     try:
         return model.model_validate({k: request.query.getone(k) for k in request.query})
     except ValidationError as exc:

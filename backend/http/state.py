@@ -4,36 +4,32 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from itertools import accumulate
+from typing import Final
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 
 from backend.catalog import Catalog
 from backend.config import Settings
 from backend.ratelimit import RateLimiter
 from backend.storage import Storage
 
+LATENCY_BUCKETS_S: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0)
 
-@dataclass
+
 class Metrics:
-    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    """What `/metrics` shows. Requests are counted in plain ints and turned into Prometheus families
+    only when scraped: prometheus_client's labelled children take a lock per call, which cost more
+    than the rest of a cached `resolve`."""
 
-    def __post_init__(self) -> None:
-        r = self.registry
-        self.requests = Counter(
-            "nahbei_http_requests", "HTTP requests answered", ["operation", "status"], registry=r
-        )
-        self.latency = Histogram(
-            "nahbei_http_request_seconds",
-            "Time to answer",
-            ["operation"],
-            registry=r,
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0),
-        )
+    def __init__(self) -> None:
+        self.registry = r = CollectorRegistry()
         self.sightings = Counter("nahbei_sightings_accepted", "Sighting records stored", registry=r)
         self.sightings_ignored = Counter(
             "nahbei_sightings_ignored",
@@ -47,19 +43,38 @@ class Metrics:
         self.events_uncounted = Counter(
             "nahbei_prompt_events_uncounted", "Prompt events beyond the plausible rate per client", registry=r
         )
-        # Looking up a labelled child costs more than counting; keep them.
-        self._counters: dict[tuple[str, int], Any] = {}
-        self._latencies: dict[str, Any] = {}
+        self._requests: dict[tuple[str, int], int] = {}
+        # per operation: answers per latency bucket (the last one beyond every bound), and their sum
+        self._latency: dict[str, list[int]] = {}
+        self._latency_sum: dict[str, float] = {}
+        r.register(self)
 
     def answered(self, operation: str, status: int, seconds: float) -> None:
-        counter = self._counters.get((operation, status))
-        if counter is None:
-            counter = self._counters[(operation, status)] = self.requests.labels(operation, str(status))
-        counter.inc()
-        latency = self._latencies.get(operation)
-        if latency is None:
-            latency = self._latencies[operation] = self.latency.labels(operation)
-        latency.observe(seconds)
+        key = (operation, status)
+        self._requests[key] = self._requests.get(key, 0) + 1
+        buckets = self._latency.get(operation)
+        if buckets is None:
+            buckets = self._latency[operation] = [0] * (len(LATENCY_BUCKETS_S) + 1)
+            self._latency_sum[operation] = 0.0
+        buckets[bisect_left(LATENCY_BUCKETS_S, seconds)] += 1
+        self._latency_sum[operation] += seconds
+
+    def collect(self) -> Iterator[Metric]:
+        """The request counts and latencies as Prometheus families (the registry calls this)."""
+        requests = CounterMetricFamily(
+            "nahbei_http_requests", "HTTP requests answered", labels=["operation", "status"]
+        )
+        for (operation, status), count in sorted(self._requests.items()):
+            requests.add_metric([operation, str(status)], count)
+        yield requests
+        latency = HistogramMetricFamily("nahbei_http_request_seconds", "Time to answer", labels=["operation"])
+        bounds = [*(repr(b) for b in LATENCY_BUCKETS_S), "+Inf"]
+        for operation, counts in sorted(self._latency.items()):
+            cumulative = list(accumulate(counts))
+            latency.add_metric(
+                [operation], list(zip(bounds, cumulative, strict=True)), self._latency_sum[operation]
+            )
+        yield latency
 
 
 @dataclass
