@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from backend.answers import SiteCard, site_card
@@ -103,9 +103,10 @@ class Catalog:
         entry = self._beacons.get(key, self.clock())
         if entry is None:
             ref = await self.storage.beacon_by_key(key)
+            # Stored as a plain tuple, which the cycle collector stops tracking (see TtlCache).
             self._beacons.put(key, None if ref is None else tuple(ref), self.clock())  # type: ignore[arg-type]
             return ref
-        return None if entry[1] is None else BeaconRef(*entry[1])
+        return None if entry[1] is None else BeaconRef._make(entry[1])
 
     async def admin_org(self, key_hash: bytes) -> int | None:
         return await self._through(self._admins, key_hash, lambda: self.storage.org_for_key(key_hash))
@@ -130,13 +131,13 @@ class Catalog:
         return (await self._through(self._eid_tables, bucket, build)).get(eid)
 
     async def cards(
-        self, site_ids: Sequence[int], now: datetime, known: Mapping[int, Site] | None = None
+        self, site_ids: Sequence[int], at: float, known: Mapping[int, Site] | None = None
     ) -> dict[int, SiteCard]:
-        """Each existing site with its current prompts, serialised (see `backend.answers`).
+        """Each existing site with its current prompts at Unix time `at`, serialised (see `backend.answers`).
 
         Sites the caller already read (`known`, e.g. from the spatial search) are not read again.
         """
-        at, clock = now.timestamp(), self.clock()
+        clock = self.clock()
         found: dict[int, SiteCard] = {}
         missing = []
         for site_id in site_ids:
@@ -146,6 +147,7 @@ class Catalog:
             else:
                 missing.append(site_id)
         if missing:
+            now = datetime.fromtimestamp(at, UTC)
             known = known or {}
             sites = {i: known[i] for i in missing if i in known}
             unknown = [i for i in missing if i not in known]

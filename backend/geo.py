@@ -27,6 +27,8 @@ EDGE_TOLERANCE_M: Final = 1e-6
 # model caps a sighting's distance at the same 10 km.
 MIN_ESTIMATE_M: Final = 0.01
 MAX_ESTIMATE_M: Final = 10_000.0
+_LOG_MIN_ESTIMATE: Final = math.log10(MIN_ESTIMATE_M)
+_LOG_MAX_ESTIMATE: Final = math.log10(MAX_ESTIMATE_M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,5 +149,5 @@ def estimate_distance_m(
         raise ValueError(f"rssi and tx_power must be finite, got {rssi!r} and {tx_power!r}")
     # Clamping the exponent, not the result, keeps 10 ** x from overflowing on absurd inputs.
     log_d = (tx_power - rssi) / (10.0 * path_loss_exponent)
-    log_d = min(max(log_d, math.log10(MIN_ESTIMATE_M)), math.log10(MAX_ESTIMATE_M))
+    log_d = min(max(log_d, _LOG_MIN_ESTIMATE), _LOG_MAX_ESTIMATE)
     return min(max(math.pow(10.0, log_d), MIN_ESTIMATE_M), MAX_ESTIMATE_M)

@@ -22,6 +22,8 @@ async def read_body(request: web.Request) -> bytes:
     declared = request.content_length
     if declared is not None and declared > settings.max_body_bytes:
         raise web.HTTPRequestEntityTooLarge(max_size=settings.max_body_bytes, actual_size=declared)
+    if request.content.is_eof():
+        return await request.read()  # all here already (most requests): nothing to wait for or time
     try:
         async with asyncio.timeout(settings.body_timeout_s):
             return await request.read()

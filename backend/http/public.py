@@ -33,7 +33,11 @@ async def resolve(call: Call) -> RawJson:
         site_id, distance = found
         if site_id not in nearest or _closer(distance, nearest[site_id]):
             nearest[site_id] = distance
-    order = sorted(nearest, key=lambda s: (nearest[s] is None, nearest[s] or 0.0, s))
+    order = (
+        sorted(nearest, key=lambda s: (nearest[s] is None, nearest[s] or 0.0, s))
+        if len(nearest) > 1
+        else nearest
+    )
     parts = await _render(call, [(s, nearest[s]) for s in order], request.lang, check_distance=True)
     return RawJson(render_sites(parts))
 
@@ -79,20 +83,20 @@ async def prompt_event(call: Call) -> None:
 
 async def _locate(call: Call, observation: Observation) -> tuple[int, float | None] | None:
     """The site an observed beacon belongs to and the estimated distance; None if it is not ours."""
-    catalog, settings = call.state.catalog, call.state.settings
+    state = call.state
     key = observation.beacon
     if key.startswith(EID_PREFIX):
-        eid = await catalog.eid_beacon(bytes.fromhex(key[len(EID_PREFIX) :]), call.state.clock())
+        eid = await state.catalog.eid_beacon(bytes.fromhex(key[len(EID_PREFIX) :]), state.clock())
         if eid is None:
             return None
         site_id, registered_power = eid.site_id, eid.tx_power
     else:
-        ref = await catalog.beacon(key)
+        ref = await state.catalog.beacon(key)
         if ref is None or not ref.active:
             return None
         site_id, registered_power = ref.site_id, ref.tx_power
     tx_power = observation.tx_power if observation.tx_power is not None else registered_power
-    return site_id, geo.estimate_distance_m(observation.rssi, tx_power, settings.path_loss_exponent)
+    return site_id, geo.estimate_distance_m(observation.rssi, tx_power, state.settings.path_loss_exponent)
 
 
 def _closer(candidate: float | None, current: float | None) -> bool:
@@ -110,7 +114,7 @@ async def _render(
     known: Mapping[int, Site] | None = None,
 ) -> list[bytes]:
     """Each found site with its current prompts, nearest first, as JSON; sets Content-Language."""
-    cards = await call.state.catalog.cards([site_id for site_id, _ in found], call.state.now(), known)
+    cards = await call.state.catalog.cards([site_id for site_id, _ in found], call.state.clock(), known)
     preferences = language_preferences(lang, call.request.headers.get("Accept-Language"))
     parts: list[bytes] = []
     languages: set[str] = set()
