@@ -45,12 +45,13 @@ class AgentProcess:
                 cwd=ROOT,
             )
 
-    def stop(self, sig: int = signal.SIGTERM) -> int:
+    async def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Signal the agent and wait for it without blocking the loop: the fake BlueZ the agent says
+        goodbye to on SIGTERM runs in this loop, and a blocked loop makes it wait for a D-Bus timeout."""
         assert self.process is not None
-        self.process.send_signal(sig)
-        code = self.process.wait(timeout=30)
-        self.process = None
-        return code
+        process, self.process = self.process, None
+        process.send_signal(sig)
+        return await asyncio.to_thread(process.wait, 30)
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None

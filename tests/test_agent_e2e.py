@@ -51,7 +51,7 @@ async def started(
     await eventually(lambda: fake_bluez.discovering, 30, "the agent to start scanning")
     yield backend, site, agent
     if agent.running():
-        agent.stop()
+        await agent.stop()
     log = (tmp_path / "agent.log").read_text()
     assert PHONE not in log and PHONE.lower() not in log, "a radio address reached the agent's log"
 
@@ -64,7 +64,7 @@ async def test_sightings_arrive_with_the_right_key_and_counts(started: Any) -> N
         row[0] for row in sqlite3.connect(backend.settings.db).execute("SELECT beacon_key FROM sightings")
     }
     assert keys == {f"ibeacon:{IB_UUID}:7:{site.minor}"}
-    assert agent.stop() == 0  # SIGTERM: a clean exit
+    assert await agent.stop() == 0  # SIGTERM: a clean exit
 
 
 async def test_backend_down_for_a_while_then_every_sighting_arrives_once(started: Any) -> None:
@@ -91,7 +91,7 @@ async def test_sigkill_after_a_flush_loses_nothing_and_doubles_nothing(started: 
     await backend.client.server.close()  # batches pile up in the outbox
     await site.advertise(150)
     await asyncio.sleep(2.5)  # at least one whole flush window after the last advertisement
-    assert agent.stop(signal.SIGKILL) == -signal.SIGKILL
+    assert await agent.stop(signal.SIGKILL) == -signal.SIGKILL
     waiting = stored(tmp_path / "outbox.sqlite3", "SELECT COUNT(*) FROM batches")
     assert waiting >= 1
     agent.start()
@@ -110,10 +110,11 @@ async def test_sigkill_at_any_moment_never_doubles_and_loses_at_most_the_open_wi
     for _ in range(3):
         await site.advertise(80)
         await asyncio.sleep(0.7)  # land somewhere inside a flush window, or inside a flush
-        agent.stop(signal.SIGKILL)
+        await agent.stop(signal.SIGKILL)
+        await eventually(lambda: not site.fake.discovering, 10, "BlueZ to notice the agent is gone")
         agent.start()
-        await eventually(lambda: agent.running(), 10, "the agent to start")
-        await asyncio.sleep(1.5)
+        await eventually(lambda: site.fake.discovering, 30, "the restarted agent to scan")
+        await asyncio.sleep(0.5)
     await eventually(lambda: stored(backend.settings.db) > 0, 30, "some sightings")
     await asyncio.sleep(3)
     total = stored(backend.settings.db)
@@ -201,7 +202,7 @@ async def test_an_advertising_agent_is_heard_by_a_scanning_agent_eid_rotation_in
                 # EIDs rotate every 4 s of beacon clock: three different keys, all the same beacon.
                 assert len(heard) >= 3 and all(k.startswith("eddystone-eid:") for k in heard), heard
             finally:
-                assert agent_a.stop() == 0 and agent_b.stop() == 0
+                assert await agent_a.stop() == 0 and await agent_b.stop() == 0
     assert not on_air  # A took its advertisement off the air when it stopped
 
 

@@ -64,7 +64,7 @@ async def running(agent: AgentProcess, fake: FakeBluez) -> AsyncIterator[AgentPr
     finally:
         if agent.running():
             # In a thread: this loop serves the fake BlueZ, which the stopping agent still talks to.
-            await asyncio.to_thread(agent.stop)
+            await agent.stop()
 
 
 async def test_backend_sigkilled_under_load_keeps_every_acknowledged_batch_once(

@@ -107,7 +107,7 @@ async def radio(
     finally:
         if agent.running():
             # Not on this loop: the stopping agent unregisters its advertisement with the fake BlueZ here.
-            assert await asyncio.to_thread(agent.stop) == 0, "the agent did not stop cleanly on SIGTERM"
+            assert await agent.stop() == 0, "the agent did not stop cleanly on SIGTERM"
     log = agent.log.read_text()
     assert "Traceback" not in log, "the agent logged a crash"
     assert PHONE not in log and PHONE.lower() not in log, "a radio address reached the agent's log"
