@@ -11,6 +11,7 @@ NEVER_SEEN = "NEVER_SEEN"
 LOW_BATTERY = "LOW_BATTERY"
 AGENT_SILENT = "AGENT_SILENT"
 OUTBOX_DROPPING = "OUTBOX_DROPPING"
+OUTBOX_FAILING = "OUTBOX_FAILING"
 SCANNER_DOWN = "SCANNER_DOWN"
 BATCHES_SET_ASIDE = "BATCHES_SET_ASIDE"
 SCANNER_START_GRACE_S = 60.0
@@ -46,6 +47,8 @@ def agent_alerts(
     heartbeat = heartbeat or {}
     if heartbeat.get("dropped", 0) > 0:
         alerts.append(OUTBOX_DROPPING)
+    if heartbeat.get("outbox_error"):
+        alerts.append(OUTBOX_FAILING)
     if heartbeat.get("set_aside", 0) > 0:
         alerts.append(BATCHES_SET_ASIDE)
     # A scanner is still starting in an agent's first minute; only after that is "not scanning" news.

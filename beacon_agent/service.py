@@ -82,7 +82,7 @@ class Agent:
         # Sightings a full disk kept out of the outbox: held (bounded) and saved with the next flush.
         self._unsaved: list[Sighting] = []
         self._lost_unsaved = 0
-        self._saving_failed = False  # the last flush could not write the outbox (logged once per episode)
+        self._saving_failed: str | None = None  # why the last flush could not write the outbox
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -136,7 +136,7 @@ class Agent:
             # Once per episode: an error every flush window would fill the journal, often on the very
             # card that is full. The retries are logged at debug level.
             emit = log.debug if self._saving_failed else log.error
-            self._saving_failed = True
+            self._saving_failed = f"cannot write {self.outbox.path}: {error}"[:300]
             emit(
                 "cannot save sightings to the outbox; still scanning, holding them in memory",
                 outbox=str(self.outbox.path),
@@ -147,20 +147,24 @@ class Agent:
         else:
             if self._saving_failed:
                 log.info("the outbox takes sightings again", saved=len(sightings), lost=self._lost_unsaved)
-            self._saving_failed = False
+            self._saving_failed = None
 
     async def heartbeat(self) -> None:
-        beat = Heartbeat(
+        ack = await self.reporter.heartbeat(self.status())
+        if ack is not None and self.advertiser is not None:
+            await self.advertiser.apply(ack.advertise)
+
+    def status(self) -> Heartbeat:
+        """What the next heartbeat tells the backend (and through its health API, the site's staff)."""
+        return Heartbeat(
             version=version(),
             uptime_s=round(self._monotonic() - self._started, 1),
             scanner=self.scanner.state,
             outbox_depth=self.outbox.depth + len(self._unsaved),
             dropped=self.outbox.dropped + self._lost_unsaved,
             set_aside=self.outbox.set_aside_count,
+            outbox_error=self._saving_failed,
         )
-        ack = await self.reporter.heartbeat(beat)
-        if ack is not None and self.advertiser is not None:
-            await self.advertiser.apply(ack.advertise)
 
     def diagnostics(self) -> dict[str, Any]:
         return {

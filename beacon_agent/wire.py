@@ -218,6 +218,12 @@ class Heartbeat(ClientModel):
     set_aside: int = Field(
         default=0, ge=0, le=1 << 40, description="Batches the backend refused, kept aside."
     )
+    outbox_error: str | None = Field(
+        default=None,
+        max_length=300,
+        description="Why the agent cannot write its outbox right now (e.g. a full disk); sightings "
+        "are held in memory meanwhile. Absent when the outbox is fine.",
+    )
 
 
 class AdvertiseIBeacon(BaseModel):

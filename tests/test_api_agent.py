@@ -8,6 +8,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from backend.eids import beacon_clock
 from backend.http.state import STATE
 from backend.storage import EidBeacon
@@ -216,3 +218,28 @@ async def test_old_raw_sightings_are_purged_and_rollups_stay(make_backend: Any) 
     assert rows(backend, "SELECT SUM(sightings) FROM sightings_hourly") == 2
     stats = await backend.json("GET", f"/v1/admin/sites/{site}/stats", 200, params={"since": old.isoformat()})
     assert sum(h["sightings"] for h in stats["sightings"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("trouble", "alerts"),
+    [
+        ({}, []),
+        ({"dropped": 12}, ["OUTBOX_DROPPING"]),
+        (
+            {"outbox_error": "cannot write /var/lib/nahbei/outbox.sqlite3: database or disk is full"},
+            ["OUTBOX_FAILING"],
+        ),
+        ({"set_aside": 1}, ["BATCHES_SET_ASIDE"]),
+        ({"scanner": "no_adapter"}, ["SCANNER_DOWN"]),
+        ({"scanner": "no_adapter", "uptime_s": 10}, []),  # still starting
+    ],
+)
+async def test_what_an_agent_reports_of_its_troubles_becomes_its_alerts(
+    backend: Backend, trouble: dict[str, Any], alerts: list[str]
+) -> None:
+    site, token, _keys = await agent_site(backend, minors=1)
+    beat = {"version": "0.1.0", "uptime_s": 600, "scanner": "scanning", "outbox_depth": 0, "dropped": 0}
+    headers = {"Authorization": f"Bearer {token}"}
+    await backend.json("POST", "/v1/agent/heartbeat", 200, json={**beat, **trouble}, headers=headers)
+    health = await backend.json("GET", f"/v1/admin/sites/{site}/health", 200)
+    assert health["agents"][0]["alerts"] == alerts

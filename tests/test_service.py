@@ -47,8 +47,11 @@ async def test_a_full_disk_is_one_error_naming_the_outbox_and_held_sightings_are
                     hear(agent, range(30 * flush, 30 * flush + 30), now)
                     await agent.flush()
                     assert agent.outbox.depth == 30  # the disk is full: nothing more got in
+                    problem = agent.status().outbox_error  # the site's staff see it as OUTBOX_FAILING
+                    assert problem is not None and str(path) in problem and "full" in problem
                 await db.execute("PRAGMA max_page_count = 1073741823")  # space returns
                 await agent.flush()
+                assert agent.status().outbox_error is None
         finally:
             await agent.outbox.close()
     errors = [e for e in logs if e["log_level"] == "error"]

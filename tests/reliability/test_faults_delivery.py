@@ -318,6 +318,8 @@ async def test_a_full_disk_under_the_outbox_keeps_the_agent_scanning_and_it_reco
                 health = await site_health(backend, site, lambda h: bool(heartbeat(h, since=back)))
                 beat = heartbeat(health, since=back)
                 assert beat["outbox_depth"] > 0, beat  # the sightings held in memory are counted as waiting
+                assert str(outbox) in beat["outbox_error"], beat  # and staff are told why
+                assert "OUTBOX_FAILING" in health["agents"][0]["alerts"], health["agents"][0]
                 assert agent.running() and fake_bluez.discovering
                 filler.unlink()
                 freed, freed_at = time.monotonic(), time.time()
@@ -325,7 +327,13 @@ async def test_a_full_disk_under_the_outbox_keeps_the_agent_scanning_and_it_reco
                 recovered_in = time.monotonic() - freed
                 await asyncio.sleep(1.5)  # anything doubled would arrive now
                 assert stored(db) == sent
-                health = await site_health(backend, site, lambda h: bool(heartbeat(h, since=freed_at)))
+                health = await site_health(
+                    backend,
+                    site,
+                    lambda h: bool(heartbeat(h, since=freed_at)) and not h["agents"][0]["alerts"],
+                )
+                assert heartbeat(health, since=freed_at).get("outbox_error") is None
+                assert health["agents"][0]["alerts"] == []  # the alert ends with the trouble
     lines = disk_full_lines(log)
     assert len(lines) == 1, lines
     assert str(outbox) in str(lines[0])
