@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from backend.clients import trusted_proxies
 
 ENV_PREFIX = "NAHBEI_"
 
@@ -51,6 +53,12 @@ class Settings(BaseModel):
         description="Public requests per second allowed per client on average; 0 turns limiting off.",
     )
     rate_limit_burst: int = Field(100, ge=1, description="Public requests a client may make at once.")
+    trusted_proxies: str = Field(
+        "127.0.0.1,::1",
+        description="Comma-separated addresses of your reverse proxies: from them, `X-Forwarded-For` names "
+        "the client that rate limits and event caps count (else every visitor shares the proxy's budget); "
+        "empty trusts none.",
+    )
     cache_ttl_s: float = Field(
         30.0,
         ge=0,
@@ -78,6 +86,12 @@ class Settings(BaseModel):
         ge=1,
         description="Prompt events counted per client per prompt per hour; more are answered but not counted.",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        trusted_proxies(value)  # one bad entry is named in the error
+        return value
 
 
 def settings_from(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

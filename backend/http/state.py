@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 
 from backend.catalog import Catalog
+from backend.clients import client_address, trusted_proxies
 from backend.config import Settings
 from backend.ratelimit import RateLimiter
 from backend.storage import Storage
@@ -92,10 +93,16 @@ class AppState:
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
 
+    _trusted_proxies: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._trusted_proxies = trusted_proxies(self.settings.trusted_proxies)
+
     def client_id(self, request: web.Request) -> bytes:
-        return hashlib.blake2s(
-            (request.remote or "").encode(), key=self._client_secret, digest_size=16
-        ).digest()
+        address = client_address(
+            request.remote, request.headers.get("X-Forwarded-For"), self._trusted_proxies
+        )
+        return hashlib.blake2s(address.encode(), key=self._client_secret, digest_size=16).digest()
 
 
 STATE = web.AppKey("state", AppState)

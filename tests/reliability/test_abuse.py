@@ -119,3 +119,40 @@ async def test_fake_events_cannot_push_a_prompts_counts_beyond_the_per_client_ca
         counted == cap + honest,
     )
     assert counted == cap + honest
+
+
+async def test_behind_our_reverse_proxy_each_visitor_has_its_own_budget_and_a_forged_header_helps_no_one(
+    make_backend: BackendFactory, figure: Figures
+) -> None:
+    """Requests from the trusted proxy (127.0.0.1 by default) carry `X-Forwarded-For`: a visitor who
+    spent its burst gets 429 while a second visitor behind the same proxy is served. A client that
+    connects from elsewhere (127.0.0.2) and forges the header is still counted by its own address."""
+    burst = 10
+    backend = await make_backend(real_clock=True, rate_limit_per_s=0.01, rate_limit_burst=burst)
+    _, _, key = await _site_with_prompt(backend)
+    host, port = _address(backend)
+    body = json.dumps({"observations": [{"beacon": key, "rssi": -60}]}).encode()
+
+    def resolve(forwarded_for: str) -> bytes:
+        headers = {"Content-Type": "application/json", "X-Forwarded-For": forwarded_for}
+        return request_bytes("POST", "/v1/resolve", body, headers)
+
+    first = [
+        await exchange(host, port, resolve("198.51.100.1"), source="127.0.0.1") for _ in range(burst + 5)
+    ]
+    second = await exchange(host, port, resolve("198.51.100.2"), source="127.0.0.1")
+    forged = [
+        await exchange(host, port, resolve(f"198.51.100.{n}"), source=HAMMERER)
+        for n in range(10, 10 + burst + 5)
+    ]
+    assert [a.status for a in first] == [200] * burst + [429] * 5
+    assert second.status == 200
+    assert [a.status for a in forged] == [200] * burst + [429] * 5
+    figure(
+        "abuse",
+        "behind the reverse proxy: a second visitor served after the first spent its burst; forged "
+        "X-Forwarded-For from elsewhere",
+        f"second visitor {second.status}; forger refused after {burst} like anyone",
+        "200; refused",
+        True,
+    )
