@@ -18,7 +18,7 @@ def trusted_proxies(setting: str) -> frozenset[str]:
     socket gives it, unparsed (it is on every request's path).
 
     Raises ``ValueError`` naming an entry that is not an IP address."""
-    addresses = set()
+    addresses: set[str] = set()
     for entry in (part.strip() for part in setting.split(",")):
         if entry:
             addresses.update((entry, str(ipaddress.ip_address(entry))))
