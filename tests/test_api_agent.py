@@ -85,6 +85,23 @@ async def test_foreign_and_unknown_beacons_are_not_stored(backend: Backend) -> N
     assert rows(backend) == 1
 
 
+async def test_a_beacon_reported_many_times_in_a_batch_is_stored_each_time_and_rolled_up_once(
+    backend: Backend,
+) -> None:
+    _, token, keys = await agent_site(backend, minors=1)
+    unknown = f"ibeacon:{IB}:4242:1"
+    at = now(backend).replace(minute=30)
+    reports = [(keys[0], 1), (unknown, 1), (keys[0], 2), (unknown, 1), (keys[0], 4)]
+    batch = {"batch_id": str(uuid.uuid4()), "sightings": [sighting(k, at, count=n) for k, n in reports]}
+    answer = await backend.json(
+        "POST", "/v1/agent/sightings", 200, json=batch, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer["accepted"] == 3
+    assert rows(backend) == 3
+    assert rows(backend, "SELECT COUNT(*) FROM sightings_hourly") == 1
+    assert rows(backend, "SELECT advertisements FROM sightings_hourly") == 7
+
+
 async def test_concurrent_batches_with_retries_store_every_sighting_exactly_once(backend: Backend) -> None:
     _, token, keys = await agent_site(backend, minors=5)
     headers = {"Authorization": f"Bearer {token}"}

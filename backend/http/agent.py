@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from backend.eids import beacon_clock
 from backend.http.operations import Call
+from backend.http.public import EID_PREFIX
 from backend.prompts import views
 from backend.sighting_time import agent_offset, on_server_clock
 from backend.storage import AgentPrincipal, StoredSighting
@@ -35,9 +36,17 @@ async def sightings(call: Call) -> SightingAck:
     now = state.clock()
     offset = agent_offset(batch.sent_at, now)
     stored: list[StoredSighting] = []
+    # An agent reports the same few beacons in every window: look each static key up once a batch.
+    static: dict[str, int | None] = {}
     for sighting in batch.sightings:
         sighting = on_server_clock(sighting, now, offset)
-        beacon_id = await _beacon_of(call, principal, sighting)
+        key = sighting.beacon
+        if key in static:
+            beacon_id = static[key]
+        else:
+            beacon_id = await _beacon_of(call, principal, sighting)
+            if not key.startswith(EID_PREFIX):  # an EID's beacon depends on when it was heard
+                static[key] = beacon_id
         if beacon_id is not None:
             stored.append(StoredSighting(beacon_id, sighting))
     result = await state.storage.ingest(principal, str(batch.batch_id), stored, now)
