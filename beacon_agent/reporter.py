@@ -106,6 +106,10 @@ class Reporter:
         self._sightings_sent = 0
         self._heartbeat_failures = 0
         self._prompts: list[PromptView] = []
+        # Set when a heartbeat gets through while batches back off: the link is back, so waiting out
+        # a backoff of up to `backoff_cap_s` after a long outage would only delay the outbox.
+        self._link_back = asyncio.Event()
+        self._asked_to_wait = False  # the last failure came with Retry-After: honour it all the same
 
     @property
     def status(self) -> ReporterStatus:
@@ -177,6 +181,8 @@ class Reporter:
             self._heartbeat_failed("unreadable answer")
             return None
         self._heartbeat_failures = 0
+        if self._failures and not self._asked_to_wait:
+            self._link_back.set()
         return ack
 
     async def _send(self, pending: Pending) -> None:
@@ -242,10 +248,25 @@ class Reporter:
         )
         if retry_after is not None:
             delay = max(delay, min(retry_after, self._backoff_cap_s))
+        self._asked_to_wait = retry_after is not None
         # One warning per outage; the attempts within it only at debug level.
         emit = log.warning if self._failures == 1 else log.debug
         emit("cannot report to the backend; retrying", error=error, attempt=self._failures, delay_s=delay)
-        await self._sleep(delay)
+        await self._pause(delay)
+
+    async def _pause(self, delay: float) -> None:
+        """Back off for `delay`, or until a heartbeat finds the backend reachable again."""
+        self._link_back.clear()
+        sleeping = asyncio.ensure_future(self._sleep(delay))
+        waking = asyncio.ensure_future(self._link_back.wait())
+        try:
+            await asyncio.wait((sleeping, waking), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeping, waking):
+                task.cancel()
+            await asyncio.gather(sleeping, waking, return_exceptions=True)
+        if waking.done() and not waking.cancelled():
+            log.info("a heartbeat got through; sending the outbox now", attempt=self._failures)
 
     def _reject(self) -> None:
         if not self._rejected:

@@ -309,3 +309,39 @@ async def test_a_backend_that_never_answers_times_out_and_is_retried(tmp_path: P
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+class LongSleeps(Sleeps):
+    """A backoff that would last: only a heartbeat getting through can end it early."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        await asyncio.Event().wait()
+
+
+async def test_a_heartbeat_getting_through_ends_the_backoff_so_the_outbox_goes_at_once(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """After a long outage the backoff can be minutes (cap 300 s); the heartbeat, which runs on its own
+    timer, is the first to notice the link is back, and the waiting batches go then, not minutes later."""
+    site = await site_with_agent(backend)
+    port, settings, clock = backend.client.port, backend.settings, backend.clock
+    await backend.client.close()  # the backend is away
+    outbox = Outbox(tmp_path / "outbox.sqlite3", max_sightings=100)
+    async with outbox as box, aiohttp.ClientSession() as session:
+        sleeps = LongSleeps()
+        reporter = Reporter(session, url(port), site.token, box, random.Random(3), sleeps, timeout_s=5)
+        await box.put(sightings(site.keys))
+        async with running(reporter):
+            await until(lambda: reporter.status is ReporterStatus.BACKING_OFF)
+            assert await reporter.heartbeat(beat(box)) is None  # still away: the backoff goes on
+            await asyncio.sleep(0.1)
+            assert box.depth == 3 and len(sleeps.delays) == 1
+            back = TestServer(create_app(settings, clock=clock), host="127.0.0.1", port=port)
+            await back.start_server()
+            try:
+                assert await reporter.heartbeat(beat(box)) is not None
+                await until(lambda: box.depth == 0, within=5.0)
+                assert len(sleeps.delays) == 1  # sent without waiting out the backoff
+            finally:
+                await back.close()
