@@ -352,11 +352,14 @@ class Advertiser:
 
     def _fail(self, state: AdvertiserState, problem: str) -> None:
         self.failures += 1
-        self._retry_in = max(
-            self._retry_base_s * c.RETRY_FLOOR_FRACTION,
-            backoff_delay(self._attempt, self._rng, base_s=self._retry_base_s, cap_s=self._retry_cap_s),
-        )
-        self._attempt += 1
+        if self._bus is None or not self._bus.connected:  # no system bus at all: see BUS_RETRY_S
+            self._retry_in = c.BUS_RETRY_S
+        else:
+            self._retry_in = max(
+                self._retry_base_s * c.RETRY_FLOOR_FRACTION,
+                backoff_delay(self._attempt, self._rng, base_s=self._retry_base_s, cap_s=self._retry_cap_s),
+            )
+            self._attempt += 1
         self._set_state(state, problem)
 
     def _set_state(self, state: AdvertiserState, problem: str | None) -> None:

@@ -124,6 +124,11 @@ MAX_UNSAVED_SIGHTINGS: Final = 20_000
 SCANNER_RETRY_BASE_S: Final = 1.0
 SCANNER_RETRY_CAP_S: Final = 60.0
 
+# While the system bus itself is gone (dbus-daemon restarting), signals cannot cut a wait short, and
+# backing off would keep the agent deaf long after the bus is back. Connecting to a missing socket
+# costs nothing, so the scanner and the advertiser try again this often, without backing off.
+BUS_RETRY_S: Final = 1.0
+
 # Full jitter may draw ~0 several times in a row; no retry comes sooner than this fraction of the
 # base, so a run of unlucky draws cannot turn into a tight loop of D-Bus calls.
 RETRY_FLOOR_FRACTION: Final = 0.1

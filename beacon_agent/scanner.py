@@ -146,6 +146,7 @@ class Scanner:
         self._watch: BluezWatch | None = None
         self._watch_bus: MessageBus | None = None
         self._watch_warned = False
+        self._no_bus = False  # the last try found no system bus at all
         self._trouble: str | None = None
         self._trouble_event = asyncio.Event()
         self._ready = asyncio.Event()
@@ -172,7 +173,7 @@ class Scanner:
                     attempt = 0 if self._heard_since_start else attempt + 1
                 else:
                     attempt += 1
-                await self._pause(self._retry_delay(attempt))
+                await self._pause(c.BUS_RETRY_S if self._no_bus else self._retry_delay(attempt))
         finally:
             _RUNNING.discard(self)
             await self._stop()
@@ -297,10 +298,13 @@ class Scanner:
         bus: MessageBus | None = None
         try:
             bus = await connect_system_bus()
+            self._no_bus = False
             watch = BluezWatch(bus, self._adapter, self._handle_bluez_event)
             await watch.start()
         except BluezError as exc:
-            if bus is not None:
+            if bus is None:
+                self._no_bus = True
+            else:
                 bus.disconnect()
             if not self._watch_warned:
                 self._watch_warned = True
