@@ -56,7 +56,7 @@ class DemoServer:
         return int(found.group(1))
 
 
-def _command() -> list[str]:
+def backend_command() -> list[str]:
     script = Path(sys.executable).with_name("nahbei-backend")
     if script.exists():
         return [str(script)]
@@ -64,13 +64,13 @@ def _command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "backend"]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _env(settings: Mapping[str, str]) -> dict[str, str]:
+def backend_env(settings: Mapping[str, str]) -> dict[str, str]:
     """No NAHBEI_* of whoever runs the tests; `settings` (``{"body_timeout_s": "1"}``) as variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NAHBEI_")}
     env.update({f"NAHBEI_{name.upper()}": value for name, value in settings.items()})
@@ -89,11 +89,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def _start(db: Path, log: Path, settings: Mapping[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     """`nahbei-backend serve` on a free port, once it answers /healthz."""
     for _attempt in range(3):  # another process may take the free port before the server does
-        port = _free_port()
+        port = free_port()
         serve = ["serve", "--db", str(db), "--port", str(port), "--log-format", "json"]
         with log.open("ab") as out:
             process = subprocess.Popen(
-                [*_command(), *serve], stdout=out, stderr=subprocess.STDOUT, env=_env(settings)
+                [*backend_command(), *serve], stdout=out, stderr=subprocess.STDOUT, env=backend_env(settings)
             )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -113,11 +113,11 @@ def serve_demo(folder: Path, **settings: str) -> Iterator[DemoServer]:
     settings = {"rate_limit_per_s": "0", **settings}
     db = folder / "demo.db"
     seeded = subprocess.run(
-        [*_command(), "demo", "--no-serve", "--db", str(db), "--log-format", "json"],
+        [*backend_command(), "demo", "--no-serve", "--db", str(db), "--log-format", "json"],
         capture_output=True,
         text=True,
         timeout=START_TIMEOUT_S,
-        env=_env({}),
+        env=backend_env({}),
         check=True,
     )
     admin = re.search(r"admin key \(shown once\): (nbk_[A-Za-z0-9_-]+)", seeded.stdout)

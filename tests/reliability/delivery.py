@@ -11,10 +11,8 @@ import errno
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +28,7 @@ from aiohttp import web
 from beacon_agent.frames import encode_ibeacon
 from simulator.bluez.service import FakeBluez
 from tests.agents import IB_UUID, ROOT
+from tests.backend_process import backend_command, backend_env, free_port
 from tests.conftest import SITE, Backend
 
 # Every beacon of a delivery test is one iBeacon of this major; its minor tells the sightings apart.
@@ -37,14 +36,8 @@ MAJOR: Final = 7
 SIGHTINGS_PATH: Final = "/v1/agent/sightings"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class BackendProcess:
-    """`python -m backend serve` on a fixed port and file, so it can be killed and started again."""
+    """`nahbei-backend serve` on a fixed port and file, so it can be killed and started again."""
 
     def __init__(self, db: Path, port: int, log: Path) -> None:
         self.db, self.port, self.log = db, port, log
@@ -55,9 +48,10 @@ class BackendProcess:
         args = ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--db", str(self.db)]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "backend", *args, "--log-format", "json", "--rate-limit-per-s", "0"],
+                [*backend_command(), *args, "--log-format", "json"],
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                env=backend_env({"rate_limit_per_s": "0"}),
                 cwd=ROOT,
             )
 

@@ -63,7 +63,6 @@ async def running(agent: AgentProcess, fake: FakeBluez) -> AsyncIterator[AgentPr
         yield agent
     finally:
         if agent.running():
-            # In a thread: this loop serves the fake BlueZ, which the stopping agent still talks to.
             await agent.stop()
 
 
