@@ -8,7 +8,7 @@ request, so answers are kept here. Every change made through this process clears
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
@@ -130,13 +130,8 @@ class Catalog:
 
         return (await self._through(self._eid_tables, bucket, build)).get(eid)
 
-    async def cards(
-        self, site_ids: Sequence[int], at: float, known: Mapping[int, Site] | None = None
-    ) -> dict[int, SiteCard]:
-        """Each existing site with its current prompts at Unix time `at`, serialised (see `backend.answers`).
-
-        Sites the caller already read (`known`, e.g. from the spatial search) are not read again.
-        """
+    async def cards(self, site_ids: Sequence[int], at: float) -> dict[int, SiteCard]:
+        """Each existing site with its current prompts at Unix time `at`, serialised (see `backend.answers`)."""
         clock = self.clock()
         found: dict[int, SiteCard] = {}
         missing = []
@@ -148,20 +143,13 @@ class Catalog:
                 missing.append(site_id)
         if missing:
             now = datetime.fromtimestamp(at, UTC)
-            known = known or {}
-            sites = {i: known[i] for i in missing if i in known}
-            unknown = [i for i in missing if i not in known]
-            if unknown:
-                sites.update(await self.storage.public_sites(unknown))
-            prompts = await self.storage.prompts_of_sites(list(sites))
-            for site_id, site in sites.items():
-                current = current_prompts(prompts.get(site_id, []), site, now)
-                card = site_card(site, current)
-                self._cards.put(site_id, (current_until(prompts.get(site_id, []), site, now), card), clock)
+            for site_id, (site, prompts) in (await self.storage.site_material(missing)).items():
+                card = site_card(site, current_prompts(prompts, site.timezone, now))
+                self._cards.put(site_id, (current_until(prompts, site.timezone, now), card), clock)
                 found[site_id] = card
         return found
 
     async def current(self, site: Site, now: datetime) -> list[Prompt]:
         """A site's current prompts, best first, for an agent (a few requests a minute: not cached)."""
         prompts = await self.storage.prompts_of_sites([site.id])
-        return current_prompts(prompts.get(site.id, []), site, now)
+        return current_prompts(prompts.get(site.id, []), site.timezone, now)

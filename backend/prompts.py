@@ -10,12 +10,33 @@ from __future__ import annotations
 import functools
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
+from typing import Protocol, TypeVar
 
-from backend.models import Prompt, Site
-from backend.schedule import is_current, next_change
+from backend.models import Prompt
+from backend.schedule import ScheduleWindow, is_current, next_change
 from beacon_agent.wire import Action, PromptView
 
 MAX_ACCEPT_LANGUAGES = 10
+
+
+class Timed(Protocol):
+    """What the rules read of a prompt: the `Prompt` model and the lighter `StoredPrompt` both have it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def valid_from(self) -> datetime | None: ...
+    @property
+    def valid_until(self) -> datetime | None: ...
+    @property
+    def schedule(self) -> Sequence[ScheduleWindow] | None: ...
+
+
+P = TypeVar("P", bound=Timed)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -76,8 +97,8 @@ def view(prompt: Prompt, preferences: Sequence[str], default_lang: str) -> Promp
     return view_in(prompt, choose_language(prompt.texts, preferences, default_lang))
 
 
-def current_prompts(prompts: Iterable[Prompt], site: Site, now: datetime) -> list[Prompt]:
-    """Prompts current at `now`, highest priority first."""
+def current_prompts(prompts: Iterable[P], timezone: str, now: datetime) -> list[P]:
+    """Prompts current at `now` in a site's time zone, highest priority first."""
     found = [
         p
         for p in prompts
@@ -86,14 +107,14 @@ def current_prompts(prompts: Iterable[Prompt], site: Site, now: datetime) -> lis
             valid_from=p.valid_from,
             valid_until=p.valid_until,
             schedule=p.schedule,
-            timezone=site.timezone,
+            timezone=timezone,
             now=now,
         )
     ]
     return sorted(found, key=lambda p: (-p.priority, p.id))
 
 
-def current_until(prompts: Iterable[Prompt], site: Site, now: datetime) -> float:
+def current_until(prompts: Iterable[Timed], timezone: str, now: datetime) -> float:
     """The Unix time until which `current_prompts` gives the same answer (inf if forever)."""
     changes = [
         next_change(
@@ -101,7 +122,7 @@ def current_until(prompts: Iterable[Prompt], site: Site, now: datetime) -> float
             valid_from=p.valid_from,
             valid_until=p.valid_until,
             schedule=p.schedule,
-            timezone=site.timezone,
+            timezone=timezone,
             now=now,
         )
         for p in prompts

@@ -51,6 +51,6 @@ async def test_sites_near_matches_brute_force(tmp_path: Path) -> None:
                 if haversine_m(lat, lon, la, lo) <= radius and (kind is None or k == kind)
             )[:limit]
             assert [d for _, d in found] == [d for d, _ in expected]
-            assert [s.id for s, _ in found] == [sid for _, sid in expected]
+            assert [s for s, _ in found] == [sid for _, sid in expected]
     finally:
         await storage.close()

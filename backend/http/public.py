@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from backend import geo
 from backend.answers import render_site, render_sites
 from backend.errors import NotFound
 from backend.http.operations import Call, RawJson
-from backend.models import Site
 from backend.prompts import language_preferences
 from backend.storage.rows import hour_of
 from beacon_agent.wire import (
@@ -45,13 +44,7 @@ async def resolve(call: Call) -> RawJson:
 async def nearby(call: Call) -> RawJson:
     q: NearbyQuery = call.query
     found = await call.state.storage.sites_near(q.lat, q.lon, q.radius_m, q.kind, q.limit)
-    parts = await _render(
-        call,
-        [(site.id, distance) for site, distance in found],
-        q.lang,
-        check_distance=False,
-        known={site.id: site for site, _ in found},
-    )
+    parts = await _render(call, found, q.lang, check_distance=False)
     return RawJson(render_sites(parts))
 
 
@@ -111,10 +104,9 @@ async def _render(
     lang: str | None,
     *,
     check_distance: bool,
-    known: Mapping[int, Site] | None = None,
 ) -> list[bytes]:
     """Each found site with its current prompts, nearest first, as JSON; sets Content-Language."""
-    cards = await call.state.catalog.cards([site_id for site_id, _ in found], call.state.clock(), known)
+    cards = await call.state.catalog.cards([site_id for site_id, _ in found], call.state.clock())
     preferences = language_preferences(lang, call.request.headers.get("Accept-Language"))
     parts: list[bytes] = []
     languages: set[str] = set()

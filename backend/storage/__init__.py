@@ -25,6 +25,7 @@ from backend.models import (
     SiteIn,
     SitePatch,
 )
+from backend.storage.rows import SiteRow, StoredPrompt
 from beacon_agent.wire import Heartbeat, PromptEventType, Region, Sighting, SiteKind
 
 
@@ -103,9 +104,15 @@ class Storage(Protocol):
     async def update_site(self, org_id: int, site_id: int, patch: SitePatch) -> Site: ...
     async def delete_site(self, org_id: int, site_id: int) -> None: ...
     async def public_sites(self, site_ids: Sequence[int]) -> dict[int, Site]: ...
+    async def site_material(self, site_ids: Sequence[int]) -> dict[int, tuple[SiteRow, list[StoredPrompt]]]:
+        """What the public answers are built from: each existing site's public columns and all its prompts."""
+        ...
+
     async def sites_near(
         self, lat: float, lon: float, radius_m: float, kind: SiteKind | None, limit: int
-    ) -> list[tuple[Site, float]]: ...
+    ) -> list[tuple[int, float]]:
+        """(site id, distance in metres) within the radius, nearest first, at most `limit`."""
+        ...
 
     # beacons
     async def create_beacon(self, org_id: int, site_id: int, beacon: BeaconIn, now: float) -> Beacon: ...

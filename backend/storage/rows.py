@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from backend.models import AltBeaconIn, BeaconIn, EddystoneEidIn, EddystoneUidIn, IBeaconIn, Prompt, Site
+from backend.schedule import ScheduleWindow
 from beacon_agent import keys
 
 
@@ -57,3 +58,60 @@ def site_from_row(row: Sequence[Any]) -> Site:
 def prompt_from_row(row: Sequence[Any]) -> Prompt:
     """Prompts are stored as their validated admin body (JSON) beside id and site."""
     return Prompt.model_validate({**json.loads(row[2]), "id": row[0], "site_id": row[1]})
+
+
+class SiteRow(NamedTuple):
+    """The public columns of a site, as read for an answer: no model, no validation (stored valid)."""
+
+    id: int
+    name: str
+    kind: str
+    lat: float
+    lon: float
+    address: str
+    timezone: str
+    default_lang: str
+
+
+class StoredPrompt(NamedTuple):
+    """A stored prompt decoded for the public answers without pydantic (~25 µs less per prompt).
+
+    The body was validated by `PromptIn` when it was written, so only its types are restored:
+    datetimes from their ISO text, schedule windows (rare, a few) through their model.
+    """
+
+    id: int
+    site_id: int
+    kind: str
+    texts: dict[str, dict[str, str]]
+    action_url: str | None
+    status: str
+    max_distance_m: float | None
+    cooldown_s: int
+    priority: int
+    valid_from: datetime | None
+    valid_until: datetime | None
+    schedule: list[ScheduleWindow] | None
+
+
+def stored_prompt(prompt_id: int, site_id: int, body: str) -> StoredPrompt:
+    fields = json.loads(body)
+    schedule = fields.get("schedule")
+    return StoredPrompt(
+        prompt_id,
+        site_id,
+        fields["kind"],
+        fields["texts"],
+        fields.get("action_url"),
+        fields["status"],
+        fields.get("max_distance_m"),
+        fields["cooldown_s"],
+        fields["priority"],
+        _datetime(fields.get("valid_from")),
+        _datetime(fields.get("valid_until")),
+        None if schedule is None else [ScheduleWindow.model_validate(w) for w in schedule],
+    )
+
+
+def _datetime(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
