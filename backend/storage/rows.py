@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from pydantic_core import from_json
+
 from backend.models import AltBeaconIn, BeaconIn, EddystoneEidIn, EddystoneUidIn, IBeaconIn, Prompt, Site
 from backend.schedule import ScheduleWindow
 from beacon_agent import keys
@@ -95,7 +97,7 @@ class StoredPrompt(NamedTuple):
 
 
 def stored_prompt(prompt_id: int, site_id: int, body: str) -> StoredPrompt:
-    fields = json.loads(body)
+    fields = from_json(body)
     schedule = fields.get("schedule")
     return StoredPrompt(
         prompt_id,
