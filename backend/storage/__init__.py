@@ -60,13 +60,10 @@ class EidBeacon:
 
 @dataclass(frozen=True, slots=True)
 class StoredSighting:
-    """A validated sighting with the beacon it was resolved to and its window on the server's clock
-    (Unix seconds; the sighting's own times are the agent's)."""
+    """A validated sighting with the beacon it was resolved to."""
 
     beacon_id: int
     sighting: Sighting
-    first_seen: float
-    last_seen: float
 
 
 @dataclass(frozen=True, slots=True)
