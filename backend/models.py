@@ -31,6 +31,10 @@ from beacon_agent.wire import MAX_TEXT, Lang, PromptEventType, PromptKind, SiteK
 Hex = StringConstraints(pattern=r"^[0-9a-fA-F]+$", to_lower=True)
 U16 = Annotated[int, Field(ge=0, le=0xFFFF)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+# Ids are SQLite rowids; this bound (18 digits) keeps any id a client sends inside SQLite's 64-bit
+# INTEGER, in paths and bodies alike, so a huge one is a 422/404, not an overflow.
+MAX_ID = 999_999_999_999_999_999
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 T = TypeVar("T")
 
 
@@ -287,14 +291,12 @@ class PromptList(BaseModel):
 
 class AgentIn(Strict):
     name: Name
-    advertise_beacon_id: int | None = Field(
-        None, ge=1, description="A beacon of this site the agent advertises."
-    )
+    advertise_beacon_id: RowId | None = Field(None, description="A beacon of this site the agent advertises.")
 
 
 class AgentPatch(Strict):
     name: Omittable[Name] = None
-    advertise_beacon_id: int | None = Field(None, ge=1, description="null: advertise nothing.")
+    advertise_beacon_id: RowId | None = Field(None, description="null: advertise nothing.")
     revoked: Omittable[bool] = Field(None, description="true withdraws the token for good.")
 
 

@@ -171,3 +171,13 @@ async def test_organisations_never_see_each_other(backend: Backend) -> None:
     assert (await backend.json("GET", base, 200))["name"] == "Hospiz am Park"
     assert (await backend.json("GET", f"{base}/agents/{agent}", 200))["revoked"] is False
     assert (await backend.json("GET", f"{base}/beacons/{beacon}", 200))["status"] == "active"
+
+
+async def test_an_id_beyond_sqlites_integers_in_a_body_is_refused_not_an_overflow(backend: Backend) -> None:
+    """Found by the stateful fuzzing: a 22-digit beacon id reached SQLite and overflowed (a 500)."""
+    site = (await backend.json("POST", "/v1/admin/sites", 201, json=SITE))["id"]
+    agents = f"/v1/admin/sites/{site}/agents"
+    refused = await backend.json("POST", agents, 422, json={"name": "Pi", "advertise_beacon_id": 2**70})
+    assert refused["errors"][0]["loc"][-1] == "advertise_beacon_id"
+    agent = (await backend.json("POST", agents, 201, json={"name": "Pi"}))["id"]
+    await backend.json("PATCH", f"{agents}/{agent}", 422, json={"advertise_beacon_id": 2**63})

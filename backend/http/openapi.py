@@ -11,6 +11,7 @@ from pydantic.json_schema import JsonSchemaMode
 
 from backend.config import Settings
 from backend.http.operations import Operation
+from backend.models import MAX_ID
 from beacon_agent.wire import MAX_LIMIT, MAX_OBSERVATIONS, MAX_RADIUS_M, MAX_SIGHTINGS_PER_BATCH, Problem
 
 _REF = "#/components/schemas/{model}"
@@ -140,7 +141,7 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 1, "maximum": 999_999_999_999_999_999},
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         }
         for name in re.findall(r"{(\w+)}", path)
     ]
