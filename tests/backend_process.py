@@ -31,6 +31,18 @@ class DemoServer:
     agent_token: str
     log: Path
     process: subprocess.Popen[bytes]
+    db: Path
+    settings: dict[str, str]
+
+    def reset(self) -> None:
+        """Back to the demo's data as seeded, at the same address: for tests whose next request
+        depends on earlier answers (schemathesis's stateful runs), which must not meet what an
+        earlier run created (a 409 where the last run got 201 changes the data drawn after it)."""
+        _stop(self.process)
+        for leftover in (self.db.with_name(self.db.name + "-wal"), self.db.with_name(self.db.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        shutil.copyfile(self.db.with_name("seeded.db"), self.db)
+        self.process, _ = _start(self.db, self.log, self.settings, port=int(self.base.rsplit(":", 1)[1]))
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -86,16 +98,17 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _start(db: Path, log: Path, settings: Mapping[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    """`nahbei-backend serve` on a free port, once it answers /healthz."""
+def _start(
+    db: Path, log: Path, settings: Mapping[str, str], port: int | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`nahbei-backend serve` on `port` (else a free one), once it answers /healthz."""
     for _attempt in range(3):  # another process may take the free port before the server does
-        port = free_port()
-        serve = ["serve", "--db", str(db), "--port", str(port), "--log-format", "json"]
+        serve = ["serve", "--db", str(db), "--port", str(port or free_port()), "--log-format", "json"]
         with log.open("ab") as out:
             process = subprocess.Popen(
                 [*backend_command(), *serve], stdout=out, stderr=subprocess.STDOUT, env=backend_env(settings)
             )
-        base = f"http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{serve[4]}"
         deadline = time.monotonic() + START_TIMEOUT_S
         while process.poll() is None and time.monotonic() < deadline:
             try:
@@ -103,7 +116,7 @@ def _start(db: Path, log: Path, settings: Mapping[str, str]) -> tuple[subprocess
                     return process, base
             except requests.ConnectionError:
                 pass
-            time.sleep(0.05)
+            time.sleep(0.02)
         _stop(process)
     raise AssertionError(f"nahbei-backend serve did not start:\n{log.read_text(errors='replace')}")
 
@@ -123,9 +136,11 @@ def serve_demo(folder: Path, **settings: str) -> Iterator[DemoServer]:
     admin = re.search(r"admin key \(shown once\): (nbk_[A-Za-z0-9_-]+)", seeded.stdout)
     agent = re.search(r"agent token of the hospice's Pi: (nba_[A-Za-z0-9_-]+)", seeded.stdout)
     assert admin and agent, seeded.stdout
+    shutil.copyfile(db, folder / "seeded.db")  # demo --no-serve leaves no WAL behind: one file is all
     log = folder / "server.log"
     process, base = _start(db, log, settings)
+    server = DemoServer(base, admin.group(1), agent.group(1), log, process, db, dict(settings))
     try:
-        yield DemoServer(base, admin.group(1), agent.group(1), log, process)
+        yield server
     finally:
-        _stop(process)
+        _stop(server.process)
