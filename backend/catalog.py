@@ -18,6 +18,7 @@ from backend.eids import eid_table, table_window_s
 from backend.models import Prompt, Site
 from backend.prompts import current_prompts, current_until
 from backend.storage import AgentPrincipal, BeaconRef, EidBeacon, Storage
+from backend.storage.rows import SiteRow, StoredPrompt
 from beacon_agent.wire import Region
 
 K = TypeVar("K", bound=Hashable)
@@ -153,6 +154,23 @@ class Catalog:
             return ref
         return None if entry[1] is None else BeaconRef._make(entry[1])
 
+    async def located(self, key: str) -> BeaconRef | None:
+        """`beacon(key)` for `resolve`, which renders the beacon's site next.
+
+        On a miss (most lookups at 1,000,000 beacons) the beacon, its site and the site's prompts
+        come in one query and the card is cached on the way: one statement fewer per request.
+        """
+        now = self.clock()
+        entry = self._beacons.get(key, now)
+        if entry is not None:
+            return None if entry[1] is None else BeaconRef._make(entry[1])
+        found = await self.storage.beacon_with_site(key)
+        ref = None if found is None else found[0]
+        self._beacons.put(key, None if ref is None else tuple(ref), now)  # type: ignore[arg-type]
+        if found is not None:
+            self._remember_card(found[1], found[2], now, now)
+        return ref
+
     async def admin_org(self, key_hash: bytes) -> int | None:
         return await self._through(self._admins, key_hash, lambda: self.storage.org_for_key(key_hash))
 
@@ -187,12 +205,17 @@ class Catalog:
             else:
                 missing.append(site_id)
         if missing:
-            now = datetime.fromtimestamp(at, UTC)
             for site_id, (site, prompts) in (await self.storage.site_material(missing)).items():
-                card = site_card(site, current_prompts(prompts, site.timezone, now))
-                self._cards.put(site_id, (current_until(prompts, site.timezone, now), card), clock)
-                found[site_id] = card
+                found[site_id] = self._remember_card(site, prompts, at, clock)
         return found
+
+    def _remember_card(
+        self, site: SiteRow, prompts: Sequence[StoredPrompt], at: float, clock: float
+    ) -> SiteCard:
+        now = datetime.fromtimestamp(at, UTC)
+        card = site_card(site, current_prompts(prompts, site.timezone, now))
+        self._cards.put(site.id, (current_until(prompts, site.timezone, now), card), clock)
+        return card
 
     async def current(self, site: Site, now: datetime) -> list[Prompt]:
         """A site's current prompts, best first, for an agent (a few requests a minute: not cached)."""

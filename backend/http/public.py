@@ -84,7 +84,7 @@ async def _locate(call: Call, observation: Observation) -> tuple[int, float | No
             return None
         site_id, registered_power = eid.site_id, eid.tx_power
     else:
-        ref = await state.catalog.beacon(key)
+        ref = await state.catalog.located(key)
         if ref is None or not ref.active:
             return None
         site_id, registered_power = ref.site_id, ref.tx_power

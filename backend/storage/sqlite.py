@@ -287,14 +287,7 @@ class SqliteStorage:
             f" WHERE s.id IN ({marks}) ORDER BY s.id, p.id",
             tuple(site_ids),
         )
-        found: dict[int, tuple[SiteRow, list[StoredPrompt]]] = {}
-        for row in rows:
-            site_id = row[0]
-            if site_id not in found:
-                found[site_id] = (SiteRow._make(row[:8]), [])
-            if row[8] is not None:
-                found[site_id][1].append(stored_prompt(row[8], site_id, row[9]))
-        return found
+        return _material(rows, 0)
 
     async def sites_near(
         self, lat: float, lon: float, radius_m: float, kind: SiteKind | None, limit: int
@@ -400,6 +393,19 @@ class SqliteStorage:
         if row is None:
             return None
         return BeaconRef(int(row[0]), int(row[1]), int(row[2]), row[3] == "active", int(row[4]))
+
+    async def beacon_with_site(self, key: str) -> tuple[BeaconRef, SiteRow, list[StoredPrompt]] | None:
+        rows = self._all(
+            f"SELECT b.id, b.site_id, s.org_id, b.status, b.tx_power, {_PUBLIC_SITE_COLUMNS}, p.id, p.body"
+            " FROM beacons b JOIN sites s ON s.id = b.site_id LEFT JOIN prompts p ON p.site_id = s.id"
+            " WHERE b.key = ? ORDER BY p.id",
+            (key,),
+        )
+        if not rows:
+            return None
+        b = rows[0]
+        site, prompts = _material(rows, 5)[int(b[1])]
+        return BeaconRef(int(b[0]), int(b[1]), int(b[2]), b[3] == "active", int(b[4])), site, prompts
 
     async def eid_beacons(self) -> list[EidBeacon]:
         rows = self._all(_EID_SELECT + " WHERE b.identity_key IS NOT NULL AND b.status = 'active'")
@@ -635,6 +641,19 @@ _EID_SELECT = (
     "SELECT b.id, b.site_id, s.org_id, b.tx_power, b.identity_key, b.rotation_exponent, b.initial_time,"
     " b.registered_at FROM beacons b JOIN sites s ON s.id = b.site_id"
 )
+
+
+def _material(rows: Iterable[Sequence[Any]], at: int) -> dict[int, tuple[SiteRow, list[StoredPrompt]]]:
+    """Sites and their prompts from rows holding the public site columns from `at`, then the
+    prompt's id and body (NULL for a site without prompts), ordered by site."""
+    found: dict[int, tuple[SiteRow, list[StoredPrompt]]] = {}
+    for row in rows:
+        site_id = row[at]
+        if site_id not in found:
+            found[site_id] = (SiteRow._make(row[at : at + 8]), [])
+        if row[at + 8] is not None:
+            found[site_id][1].append(stored_prompt(row[at + 8], site_id, row[at + 9]))
+    return found
 
 
 def _transaction(db: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:

@@ -1,0 +1,33 @@
+"""The public read path's combined reads agree with the plain ones."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from backend.models import IBeaconIn, PromptIn, SiteIn
+from backend.storage.sqlite import SqliteStorage
+
+
+async def test_beacon_with_site_is_the_beacon_and_its_sites_material(tmp_path: Path) -> None:
+    storage = SqliteStorage(tmp_path / "r.db")
+    await storage.open()
+    try:
+        org = await storage.create_org("Test", b"k" * 32, time.time())
+        bare = await storage.create_site(org, SiteIn(name="no prompts", lat=51.3, lon=12.4), time.time())
+        busy = await storage.create_site(org, SiteIn(name="two prompts", lat=51.4, lon=12.5), time.time())
+        for title in ("a", "b"):
+            prompt = PromptIn.model_validate({"kind": "info", "texts": {"de": {"title": title}}})
+            await storage.create_prompt(org, busy.id, prompt, time.time())
+        uuid = "6e616862-6569-4265-8e63-686d61726b21"
+        for site, minor in ((bare, 1), (busy, 2)):
+            beacon = IBeaconIn(kind="ibeacon", uuid=uuid, major=1, minor=minor)
+            await storage.create_beacon(org, site.id, beacon, time.time())
+            key = f"ibeacon:{uuid}:1:{minor}"
+            ref, row, prompts = await storage.beacon_with_site(key) or (None, None, None)
+            assert ref == await storage.beacon_by_key(key)
+            assert (row, prompts) == (await storage.site_material([site.id]))[site.id]
+        assert [p.texts["de"]["title"] for p in prompts or []] == ["a", "b"]
+        assert await storage.beacon_with_site(f"ibeacon:{uuid}:1:3") is None
+    finally:
+        await storage.close()
