@@ -340,6 +340,18 @@ async def test_wrong_method_is_405_with_allow(
 
 
 @pytest.mark.parametrize(
+    "path", ["/v1/regions", "/v1/sites/{site}", "/v1/admin/sites/{site}/health", "/healthz"]
+)
+async def test_head_answers_wherever_get_does_without_a_body(world: World, path: str) -> None:
+    path = path.format(site=world.site_id)
+    status, headers, body = await send(world.backend, "GET", path, headers=world.admin)
+    assert body
+    head = await send(world.backend, "HEAD", path, headers=world.admin)
+    assert status == 200 and head[0] == 200 and head[2] == b""
+    assert head[1]["Content-Type"] == headers["Content-Type"]
+
+
+@pytest.mark.parametrize(
     "site_id",
     [
         "abc",

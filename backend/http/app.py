@@ -46,7 +46,10 @@ def create_app(
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[STATE] = state
     for op in OPERATIONS:
-        app.router.add_route(op.method, op.route_path, op.bind(state), name=op.name)
+        if op.method == "GET":  # HTTP servers must answer HEAD wherever they answer GET (RFC 9110)
+            app.router.add_get(op.route_path, op.bind(state), name=op.name)
+        else:
+            app.router.add_route(op.method, op.route_path, op.bind(state), name=op.name)
     for name, handler in (("healthz", healthz), ("metrics", metrics), ("openapi", openapi)):
         path = "/openapi.json" if name == "openapi" else f"/{name}"
         app.router.add_get(path, edge.guard(state, name, False, handler), name=name)

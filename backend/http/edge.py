@@ -79,9 +79,7 @@ def add_fallbacks(app: web.Application, state: AppState) -> None:
     last: dict[str, web.Resource] = {}
     for resource in app.router.resources():
         if isinstance(resource, web.Resource):
-            allowed.setdefault(resource.canonical, set()).update(
-                route.method for route in resource if route.method != "HEAD"
-            )
+            allowed.setdefault(resource.canonical, set()).update(route.method for route in resource)
             last[resource.canonical] = resource
     for path, resource in last.items():
         resource.add_route("*", guard(state, "unmatched", None, fallback(allowed[path])))
