@@ -102,6 +102,41 @@ async def test_a_beacon_reported_many_times_in_a_batch_is_stored_each_time_and_r
     assert rows(backend, "SELECT advertisements FROM sightings_hourly") == 7
 
 
+async def test_a_batch_longer_than_one_statement_stores_every_row_roll_up_and_newest_sighting(
+    backend: Backend,
+) -> None:
+    """Ingest writes a batch as a few multi-row statements: nothing may be lost or crossed at their seams."""
+    _, token, keys = await agent_site(backend, minors=3)
+    start = now(backend).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
+    reports = [
+        sighting(
+            keys[i % 3],
+            start + timedelta(seconds=11 * i),
+            count=1 + i % 7,
+            telemetry={"battery_mv": 2000 + i},
+        )
+        for i in range(700)  # crosses the hour, and 256 rows a statement
+    ]
+    batch = {"batch_id": str(uuid.uuid4()), "sightings": reports}
+    answer = await backend.json(
+        "POST", "/v1/agent/sightings", 200, json=batch, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer["accepted"] == 700
+    with sqlite3.connect(backend.settings.db) as db:
+        stored = db.execute(
+            "SELECT beacon_key, last_seen, count, telemetry FROM sightings ORDER BY id"
+        ).fetchall()
+        hourly = db.execute("SELECT hour, sightings, advertisements FROM sightings_hourly").fetchall()
+        beacons = dict(db.execute("SELECT key, battery_mv FROM beacons").fetchall())
+    assert [(k, c) for k, _, c, _ in stored] == [(r["beacon"], r["count"]) for r in reports]
+    assert [t for *_, t in stored] == [f'{{"battery_mv":{2000 + i}}}' for i in range(700)]
+    assert sum(n for _, n, _ in hourly) == 700 and sum(a for *_, a in hourly) == sum(
+        r["count"] for r in reports
+    )
+    assert len({h for h, _, _ in hourly}) == 3
+    assert beacons == {keys[i % 3]: 2000 + i for i in range(697, 700)}
+
+
 async def test_concurrent_batches_with_retries_store_every_sighting_exactly_once(backend: Backend) -> None:
     _, token, keys = await agent_site(backend, minors=5)
     headers = {"Authorization": f"Bearer {token}"}

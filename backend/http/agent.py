@@ -24,7 +24,6 @@ from beacon_agent.wire import (
     Heartbeat,
     HeartbeatAck,
     PromptView,
-    Sighting,
     SightingAck,
     SightingBatch,
 )
@@ -39,16 +38,18 @@ async def sightings(call: Call) -> SightingAck:
     # An agent reports the same few beacons in every window: look each static key up once a batch.
     static: dict[str, int | None] = {}
     for sighting in batch.sightings:
-        sighting = on_server_clock(sighting, now, offset)
+        first, last = on_server_clock(
+            sighting.first_seen.timestamp(), sighting.last_seen.timestamp(), now, offset
+        )
         key = sighting.beacon
         if key in static:
             beacon_id = static[key]
         else:
-            beacon_id = await _beacon_of(call, principal, sighting)
+            beacon_id = await _beacon_of(call, principal, key, last)
             if not key.startswith(EID_PREFIX):  # an EID's beacon depends on when it was heard
                 static[key] = beacon_id
         if beacon_id is not None:
-            stored.append(StoredSighting(beacon_id, sighting))
+            stored.append(StoredSighting(beacon_id, sighting, first, last))
     result = await state.storage.ingest(principal, str(batch.batch_id), stored, now)
     if result.duplicate:
         state.metrics.duplicate_batches.inc()
@@ -69,13 +70,14 @@ async def heartbeat(call: Call) -> HeartbeatAck:
     return HeartbeatAck(server_time=datetime.fromtimestamp(now, UTC), advertise=advertise)
 
 
-async def _beacon_of(call: Call, principal: AgentPrincipal, sighting: Sighting) -> int | None:
+async def _beacon_of(call: Call, principal: AgentPrincipal, key: str, heard: float) -> int | None:
+    """The id of the organisation's beacon behind `key` as heard at `heard` (an EID rotates)."""
     catalog = call.state.catalog
-    parsed = parse_key(sighting.beacon)
+    parsed = parse_key(key)
     if parsed.kind is KeyKind.EDDYSTONE_EID:
-        eid = await catalog.eid_beacon(bytes.fromhex(str(parsed.parts[0])), sighting.last_seen.timestamp())
+        eid = await catalog.eid_beacon(bytes.fromhex(str(parsed.parts[0])), heard)
         return eid.id if eid is not None and eid.org_id == principal.org_id else None
-    ref = await catalog.beacon(sighting.beacon)
+    ref = await catalog.beacon(key)
     return ref.id if ref is not None and ref.org_id == principal.org_id else None
 
 

@@ -60,10 +60,13 @@ class EidBeacon:
 
 @dataclass(frozen=True, slots=True)
 class StoredSighting:
-    """A validated sighting with the beacon it was resolved to."""
+    """A validated sighting with the beacon it was resolved to and its window on the server's clock
+    (Unix seconds; the sighting's own times are the agent's)."""
 
     beacon_id: int
     sighting: Sighting
+    first_seen: float
+    last_seen: float
 
 
 @dataclass(frozen=True, slots=True)
