@@ -117,7 +117,8 @@ async def call(
     return list(reply.body)
 
 
-async def _add_match(bus: MessageBus, rule: str) -> None:
+async def add_match(bus: MessageBus, rule: str) -> None:
+    """Ask the bus daemon to route the signals `rule` matches to this connection."""
     await call(bus, _DBUS_PATH, _DBUS, "AddMatch", "s", [rule], destination=_DBUS)
 
 
@@ -166,12 +167,12 @@ class BluezWatch:
         self._disconnect = asyncio.ensure_future(self._bus.wait_for_disconnect())  # type: ignore[no-untyped-call]
         self._disconnect.add_done_callback(self._handle_disconnect)
         owner_rule = f"type='signal',sender='{_DBUS}',member='NameOwnerChanged',arg0='{BLUEZ_SERVICE}'"
-        await _add_match(self._bus, owner_rule)
-        await _add_match(
+        await add_match(self._bus, owner_rule)
+        await add_match(
             self._bus,
             f"type='signal',sender='{BLUEZ_SERVICE}',interface='{_OBJECT_MANAGER}',arg0path='{self._path}'",
         )
-        await _add_match(
+        await add_match(
             self._bus,
             f"type='signal',sender='{BLUEZ_SERVICE}',interface='{_PROPERTIES}',member='PropertiesChanged'"
             f",path='{self._path}',arg0='{ADAPTER_INTERFACE}'",

@@ -30,9 +30,10 @@ from dbus_fast import Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 from dbus_fast.constants import BusType
 
+from beacon_agent.bluez import add_match
 from simulator.bluez.bus import SYSTEM_BUS_ENV, PrivateBus
 from simulator.bluez.connection import BluezBus
-from simulator.bluez.throughput import RSSI_STEPS, TICK_S, RateResult, ThroughputResult, climb
+from simulator.bluez.throughput import RSSI_STEPS, RateResult, ThroughputResult, climb, paced
 
 PROPERTIES: Final = "org.freedesktop.DBus.Properties"
 MATCH_RULE: Final = f"type='signal',interface='{PROPERTIES}',member='PropertiesChanged'"
@@ -66,16 +67,7 @@ async def run_receiver() -> None:
             last = time.monotonic()
 
     bus.add_message_handler(handle)
-    await bus.call(
-        Message(
-            destination="org.freedesktop.DBus",
-            path="/org/freedesktop/DBus",
-            interface="org.freedesktop.DBus",
-            member="AddMatch",
-            signature="s",
-            body=[MATCH_RULE],
-        )
-    )
+    await add_match(bus, MATCH_RULE)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -136,15 +128,7 @@ class Receiver:
 
 async def send_round(bus: BluezBus, prepared: list[Message], rate: int, duration: float) -> tuple[int, float]:
     """`rate` signals a second for `duration` seconds; returns (sent, monotonic start)."""
-    total, sent, start = int(rate * duration), 0, time.monotonic()
-    while sent < total:
-        due = min(total, int(rate * (time.monotonic() - start)) + 1)
-        while sent < due:
-            bus.emit(prepared[sent % len(prepared)])
-            sent += 1
-        await bus.drain()
-        await asyncio.sleep(TICK_S)
-    return sent, start
+    return await paced(bus.emit, bus.drain, prepared, rate, duration)
 
 
 async def measure(

@@ -23,6 +23,7 @@ from dbus_fast.aio import MessageBus
 from dbus_fast.annotations import DBusSignature, DBusStr
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_property
 
+from beacon_agent.bluez import add_match
 from simulator.bluez.adv_data import Advertisement, advertisement_structures, matches_or_patterns
 from simulator.bluez.advertising import RegisteredAdvertisement
 from simulator.bluez.bus import PrivateBus
@@ -501,17 +502,7 @@ async def test_the_fakes_connection_survives_a_full_socket_buffer(bluez_bus: Pri
 
     try:
         receiver.add_message_handler(count)
-        rule = "type='signal',member='PropertiesChanged'"
-        await receiver.call(
-            Message(
-                destination="org.freedesktop.DBus",
-                path="/org/freedesktop/DBus",
-                interface="org.freedesktop.DBus",
-                member="AddMatch",
-                signature="s",
-                body=[rule],
-            )
-        )
+        await add_match(receiver, "type='signal',member='PropertiesChanged'")
         assert sender._sock is not None
         sender._sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
         for rssi in range(5000):

@@ -18,12 +18,14 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 from beacon_agent import logs
 from simulator.bluez.adv_data import Advertisement
 from simulator.bluez.bus import SYSTEM_BUS_ENV, PrivateBus
 from simulator.bluez.service import FakeBluez
+
+T = TypeVar("T")
 
 DEFAULT_RATES: Final = (1000, 2000, 5000, 10000, 15000, 20000, 25000, 30000, 40000, 50000, 60000, 80000)
 # Distinct RSSI values per beacon, so consecutive advertisements of one beacon differ as on air.
@@ -154,15 +156,26 @@ async def send_round(fake: FakeBluez, rate: int, duration: float, devices: int) 
         for step in range(RSSI_STEPS)
         for i in range(devices)
     ]
-    total = int(rate * duration)
-    sent = 0
-    start = time.monotonic()
+    return await paced(fake.deliver, fake.drain, prepared, rate, duration)
+
+
+async def paced(
+    emit: Callable[[T], object],
+    drain: Callable[[], Awaitable[None]],
+    prepared: Sequence[T],
+    rate: int,
+    duration: float,
+) -> tuple[int, float]:
+    """`emit` `rate` items a second (cycling through `prepared`) for `duration` seconds, draining
+    every tick; returns (sent, monotonic start). Shared by the fake-BlueZ and bare D-Bus rounds, so
+    both figures are paced alike."""
+    total, sent, start = int(rate * duration), 0, time.monotonic()
     while sent < total:
         due = min(total, int(rate * (time.monotonic() - start)) + 1)
         while sent < due:
-            fake.deliver(prepared[sent % len(prepared)])
+            emit(prepared[sent % len(prepared)])
             sent += 1
-        await fake.drain()
+        await drain()
         await asyncio.sleep(TICK_S)
     return sent, start
 
