@@ -32,7 +32,6 @@ import asyncio
 import contextlib
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -225,12 +224,7 @@ class AgentBench:
         try:
             yield process.pid
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            servers.stop(process)
 
     def results(
         self,

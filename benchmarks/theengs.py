@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from benchmarks import traffic
+from benchmarks import servers, traffic
 from benchmarks.feeder import ROOT, SYSTEM_BUS_ENV, Feeder, Round, cpu_seconds
 from benchmarks.http_bench import Result
 
@@ -107,7 +107,7 @@ async def measure(folder: Path, bus: str, feeder: Feeder, seconds: float, say: C
         return Peer(None, 0, decoder, "mosquitto is missing (Debian: apt-get install mosquitto)")
     say(f"  Theengs Gateway at {RATE:,}/s, publishing to mosquitto…")
     with tempfile.TemporaryDirectory(prefix="nahbei-theengs-") as tmp:
-        port = _free_port()
+        port = servers.free_port()
         with _broker(broker, port, Path(tmp), folder / "theengs.log"):
             async with _counter(python, port) as ask:
                 with _gateway(python, port, bus, Path(tmp), folder / "theengs.log") as pid:
@@ -181,12 +181,6 @@ def results(agent: Round, peer: Peer) -> list[Result]:
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def _broker(executable: str, port: int, tmp: Path, log: Path) -> Iterator[None]:
     config = tmp / "mosquitto.conf"
@@ -234,12 +228,7 @@ def _gateway(python: Path, port: int, bus: str, tmp: Path, log: Path) -> Iterato
     try:
         yield process.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        servers.stop(process, timeout=15)
 
 
 @contextlib.asynccontextmanager

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+
+from benchmarks.servers import free_port, stop
 
 # Generous limits that only stop a hung server from hanging the suite; nothing here is timed.
 START_TIMEOUT_S = 60.0
@@ -38,7 +39,7 @@ class DemoServer:
         """Back to the demo's data as seeded, at the same address: for tests whose next request
         depends on earlier answers (schemathesis's stateful runs), which must not meet what an
         earlier run created (a 409 where the last run got 201 changes the data drawn after it)."""
-        _stop(self.process)
+        stop(self.process)
         for leftover in (self.db.with_name(self.db.name + "-wal"), self.db.with_name(self.db.name + "-shm")):
             leftover.unlink(missing_ok=True)
         shutil.copyfile(self.db.with_name("seeded.db"), self.db)
@@ -76,26 +77,11 @@ def backend_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "backend"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def backend_env(settings: Mapping[str, str]) -> dict[str, str]:
     """No NAHBEI_* of whoever runs the tests; `settings` (``{"body_timeout_s": "1"}``) as variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NAHBEI_")}
     env.update({f"NAHBEI_{name.upper()}": value for name, value in settings.items()})
     return env
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _start(
@@ -117,7 +103,7 @@ def _start(
             except requests.ConnectionError:
                 pass
             time.sleep(0.02)
-        _stop(process)
+        stop(process)
     raise AssertionError(f"nahbei-backend serve did not start:\n{log.read_text(errors='replace')}")
 
 
@@ -143,4 +129,4 @@ def serve_demo(folder: Path, **settings: str) -> Iterator[DemoServer]:
     try:
         yield server
     finally:
-        _stop(server.process)
+        stop(server.process)
