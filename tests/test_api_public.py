@@ -200,6 +200,9 @@ async def test_nearby_sorted_within_radius_and_kind_filter(backend: Backend) -> 
         assert response.status == 422
 
 
+ALT_ID1 = "0a1b2c3d-0000-4000-8000-00000000abcd"
+
+
 async def test_site_and_regions(backend: Backend) -> None:
     site_id = await site_with(backend)
     await backend.json("POST", f"/v1/admin/sites/{site_id}/beacons", 201, json=ibeacon(1))
@@ -212,6 +215,11 @@ async def test_site_and_regions(backend: Backend) -> None:
         201,
         json={"kind": "eddystone-uid", "namespace": "00112233445566778899", "instance": "aabbccddeeff"},
     )
+    for beacon in (
+        {"kind": "altbeacon", "id1": ALT_ID1, "id2": 1, "id3": 2},
+        {"kind": "eddystone-eid", "identity_key": "00" * 16, "rotation_exponent": 12, "initial_time": 0},
+    ):
+        await backend.json("POST", f"/v1/admin/sites/{site_id}/beacons", 201, json=beacon)
     async with backend.client.get(f"/v1/sites/{site_id}", params={"lang": "en"}) as response:
         body = await response.json()
         assert body["site"]["name"] == "Hospiz am Park" and body["prompts"][0]["title"] == "Help us"
@@ -222,7 +230,9 @@ async def test_site_and_regions(backend: Backend) -> None:
         regions = (await response.json())["regions"]
     kinds = sorted((r["kind"], r["id"]) for r in regions)
     assert ("eddystone-uid", "00112233445566778899") in kinds and ("ibeacon", IB_UUID) in kinds
+    assert ("altbeacon", ALT_ID1) in kinds and ("eddystone-eid", "") in kinds
     assert len([k for k in kinds if k[0] == "ibeacon"]) == 2  # ours and the service's allocated UUID
+    assert kinds == [(r["kind"], r["id"]) for r in regions] and len(set(kinds)) == len(kinds)
 
 
 async def test_events_are_counted_hourly_and_implausible_rates_are_not(make_backend: Any) -> None:

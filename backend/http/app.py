@@ -99,7 +99,7 @@ async def _purge_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def healthz(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    await state.catalog.regions()
+    await state.storage.ping()
     return web.json_response({"status": "ok", "version": version()}, headers={"Cache-Control": "no-store"})
 
 

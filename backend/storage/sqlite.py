@@ -418,14 +418,13 @@ class SqliteStorage:
         return None if row is None else _eid(row)
 
     async def regions(self) -> list[Region]:
-        rows = self._all("SELECT DISTINCT kind, key FROM beacons WHERE status = 'active'")
-        found: set[tuple[str, str]] = set()
-        for kind, key in rows:
-            if kind == "eddystone-eid":
-                found.add((kind, ""))
-            elif key:
-                found.add((kind, key.split(":")[1]))
-        return [Region(kind=k, id=i) for k, i in sorted(found)]
+        # A scan of every beacon (~0.5 s at 1,000,000): on the reader's thread, never the event loop,
+        # and with the region cut out of the key by SQLite, not a million Python strings.
+        rows = await _all(self._r, _REGIONS_SELECT)
+        return [Region(kind=kind, id=region) for kind, region in rows]
+
+    async def ping(self) -> None:
+        await _one(self._r, "SELECT 1")
 
     # --- prompts ---------------------------------------------------------------------------------
 
@@ -688,6 +687,14 @@ async def _index_site(db: aiosqlite.Connection, site_id: int, lat: float, lon: f
     )
 
 
+# A key is "kind:region:…"; an EID beacon's region is all of Eddystone-EID (its key rotates).
+_REGIONS_SELECT = """
+    SELECT DISTINCT kind,
+        CASE WHEN kind = 'eddystone-eid' THEN ''
+        ELSE substr(key, length(kind) + 2, instr(substr(key, length(kind) + 2), ':') - 1) END AS region
+    FROM beacons WHERE status = 'active' AND (kind = 'eddystone-eid' OR key <> '')
+    ORDER BY kind, region
+"""
 _INSERT_SIGHTINGS = (
     "INSERT INTO sightings (agent_id, site_id, beacon_id, beacon_key, first_seen, last_seen, count, rssi_max,"
     " rssi_mean, tx_power, telemetry) VALUES {rows}"
