@@ -52,6 +52,22 @@ async def send(
         return response.status, dict(response.headers), await response.read()
 
 
+async def chunked_at_once(backend: Backend, body: bytes) -> bytes:
+    """POST /v1/resolve with a chunked body written in one piece: the status line of the answer."""
+    server = backend.client.server
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    try:
+        writer.write(
+            b"POST /v1/resolve HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n" + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+        )
+        await writer.drain()
+        async with asyncio.timeout(PATIENCE_S):
+            return await reader.readline()
+    finally:
+        writer.close()
+
+
 def problem(answer: Answer, status: int) -> dict[str, Any]:
     """The problem document of an answer, checked against RFC 9457 and the status expected."""
     got, headers, body = answer
@@ -230,6 +246,10 @@ async def test_a_body_over_the_cap_is_413_and_one_under_it_is_read(make_backend:
     request = backend.client.post("/v1/resolve", data=chunks(), headers={"Content-Type": "application/json"})
     async with asyncio.timeout(PATIENCE_S), request as response:
         assert response.status == 413 and response.content_type == PROBLEM
+    # Chunked and all arrived at once, it is measured as it lies.
+    assert (await chunked_at_once(backend, b" " * 3000 + encode(observations(1)))).startswith(
+        b"HTTP/1.1 413 "
+    )
     assert stored(backend, "sites") == 1 and stored(backend, "sightings") == 0
     # Small bodies still pass on the same server.
     status, _, body = await send(backend, "POST", "/v1/resolve", encode(observations(2)))

@@ -14,16 +14,31 @@ import asyncio
 
 from aiohttp import web
 
-from backend.http.state import STATE
+from backend.config import Settings
 
 
-async def read_body(request: web.Request) -> bytes:
-    settings = request.app[STATE].settings
+def body_at_hand(request: web.Request, settings: Settings) -> bytes | None:
+    """The whole body if it has all arrived (nearly every request), else None: no waiting, no coroutine.
+
+    `await request.read()` costs several microseconds more, a tenth of a cached `resolve`.
+    """
     declared = request.content_length
     if declared is not None and declared > settings.max_body_bytes:
         raise web.HTTPRequestEntityTooLarge(max_size=settings.max_body_bytes, actual_size=declared)
-    if request.content.is_eof():
-        return await request.read()  # all here already (most requests): nothing to wait for or time
+    content = request.content
+    if not content.is_eof():
+        return None
+    raw = content.read_nowait()
+    if len(raw) > settings.max_body_bytes:  # chunked: there was no Content-Length to check first
+        raise web.HTTPRequestEntityTooLarge(max_size=settings.max_body_bytes, actual_size=len(raw))
+    return raw
+
+
+async def read_body(request: web.Request, settings: Settings) -> bytes:
+    """The body, however slowly it arrives, up to `body_timeout_s`."""
+    raw = body_at_hand(request, settings)
+    if raw is not None:
+        return raw
     try:
         async with asyncio.timeout(settings.body_timeout_s):
             return await request.read()

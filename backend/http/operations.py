@@ -16,7 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from backend import auth
-from backend.http.body import read_body
+from backend.http.body import body_at_hand, read_body
 from backend.http.edge import guard
 from backend.http.problems import is_json, problem_response, validation_problem
 from backend.http.state import AppState
@@ -102,14 +102,21 @@ class Operation:
         has_ids = "{" in self.path
         handler, status, query_model = self.handler, self.status, self.query
 
+        adapter, settings = self._adapter, state.settings
+
         async def handle(request: web.Request) -> web.StreamResponse:
             if public:
                 _limit(request, state)
             org_id, agent = await _authenticate(self.access, request, state) if not public else (None, None)
+            body = None
+            if adapter is not None:
+                _require_json(request)
+                raw = body_at_hand(request, settings)
+                body = _validate(adapter, await read_body(request, settings) if raw is None else raw)
             call = Call(
                 request,
                 state,
-                await self._read_body(request) if self._adapter is not None else None,
+                body,
                 _read_query(query_model, request) if query_model is not None else None,
                 {k: int(v) for k, v in request.match_info.items()} if has_ids else {},
                 org_id,
@@ -123,15 +130,18 @@ class Operation:
 
         return guard(state, self.name, public, handle)
 
-    async def _read_body(self, request: web.Request) -> Any:
-        assert self._adapter is not None
-        if not is_json(request.content_type):
-            raise web.HTTPUnsupportedMediaType(text="send JSON with Content-Type: application/json")
-        raw = await read_body(request)
-        try:
-            return self._adapter.validate_json(raw)
-        except ValidationError as exc:
-            raise validation_problem(exc) from None
+
+def _require_json(request: web.Request) -> None:
+    # The header as nearly every client writes it is taken as it is; anything else is parsed.
+    if request.headers.get("Content-Type") != "application/json" and not is_json(request.content_type):
+        raise web.HTTPUnsupportedMediaType(text="send JSON with Content-Type: application/json")
+
+
+def _validate(adapter: TypeAdapter[Any], raw: bytes) -> Any:
+    try:
+        return adapter.validate_json(raw)
+    except ValidationError as exc:
+        raise validation_problem(exc) from None
 
 
 def _read_query(model: type[BaseModel], request: web.Request) -> Any:
