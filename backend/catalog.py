@@ -18,8 +18,8 @@ from backend.eids import eid_table, table_window_s
 from backend.models import Prompt, Site
 from backend.prompts import current_prompts, current_until
 from backend.storage import AgentPrincipal, BeaconRef, EidBeacon, Storage
-from backend.storage.rows import SiteRow, StoredPrompt
-from beacon_agent.wire import Region
+from backend.storage.rows import SiteMaterial, SiteRow, StoredPrompt
+from beacon_agent.wire import Region, SiteKind
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -195,6 +195,23 @@ class Catalog:
 
     async def cards(self, site_ids: Sequence[int], at: float) -> dict[int, SiteCard]:
         """Each existing site with its current prompts at Unix time `at`, serialised (see `backend.answers`)."""
+        found, missing = self._cached_cards(site_ids, at)
+        if missing:
+            self._remember_cards(await self.storage.site_material(missing), found, at)
+        return found
+
+    async def nearby(
+        self, lat: float, lon: float, radius_m: float, kind: SiteKind | None, limit: int, at: float
+    ) -> tuple[list[tuple[int, float]], dict[int, SiteCard]]:
+        """`Storage.sites_near` with the found sites' `cards`; the cards not cached are built from the
+        material read with the sites, so a search costs one statement, cached or not."""
+        found, material = await self.storage.sites_near(lat, lon, radius_m, kind, limit)
+        cards, missing = self._cached_cards([site_id for site_id, _ in found], at)
+        if missing:
+            self._remember_cards(material, cards, at)
+        return found, cards
+
+    def _cached_cards(self, site_ids: Sequence[int], at: float) -> tuple[dict[int, SiteCard], list[int]]:
         clock = self.clock()
         found: dict[int, SiteCard] = {}
         missing = []
@@ -204,10 +221,15 @@ class Catalog:
                 found[site_id] = entry[1][1]
             else:
                 missing.append(site_id)
-        if missing:
-            for site_id, (site, prompts) in (await self.storage.site_material(missing)).items():
-                found[site_id] = self._remember_card(site, prompts, at, clock)
-        return found
+        return found, missing
+
+    def _remember_cards(
+        self, material: dict[int, SiteMaterial], into: dict[int, SiteCard], at: float
+    ) -> None:
+        clock = self.clock()
+        for site_id, (site, prompts) in material.items():
+            if site_id not in into:
+                into[site_id] = self._remember_card(site, prompts, at, clock)
 
     def _remember_card(
         self, site: SiteRow, prompts: Sequence[StoredPrompt], at: float, clock: float

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from backend.geo import haversine_m
-from backend.models import SiteIn
+from backend.models import PromptIn, SiteIn
 from backend.storage.sqlite import SqliteStorage
 from beacon_agent.wire import SiteKind
 
@@ -35,16 +35,22 @@ async def test_sites_near_matches_brute_force(tmp_path: Path) -> None:
             else:
                 lat, lon = rng.uniform(50, 53), rng.uniform(11, 14)
             kind = rng.choice([SiteKind.HOSPICE, SiteKind.FOOD_BANK])
+            if i in (3, 7):  # on the antimeridian itself, where the search takes two boxes
+                lat, lon = 0.01, 180.0 if i == 3 else -180.0
             site = await storage.create_site(
                 org, SiteIn(name=f"s{i}", lat=lat, lon=lon, kind=kind), time.time()
             )
+            for n in range(i % 3):  # none, one or two prompts: their material comes with the search
+                prompt = {"kind": "info", "texts": {"de": {"title": f"p{n}"}}}
+                await storage.create_prompt(org, site.id, PromptIn.model_validate(prompt), time.time())
             sites.append((site.id, site.lat, site.lon, kind))
 
         for _ in range(300):
             lat, lon = rng.choice(CENTRES)
             radius, limit = rng.uniform(10, 50_000), rng.randint(1, 100)
             kind = rng.choice([None, SiteKind.HOSPICE])
-            found = await storage.sites_near(lat, lon, radius, kind, limit)
+            found, material = await storage.sites_near(lat, lon, radius, kind, limit)
+            assert material == await storage.site_material([site_id for site_id, _ in found])
             expected = sorted(
                 (haversine_m(lat, lon, la, lo), sid)
                 for sid, la, lo, k in sites

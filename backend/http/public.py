@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from backend import geo
-from backend.answers import render_site, render_sites
+from backend.answers import SiteCard, render_site, render_sites
 from backend.errors import NotFound
 from backend.http.operations import Call, RawJson
 from backend.prompts import language_preferences
@@ -45,8 +45,9 @@ async def resolve(call: Call) -> RawJson:
 
 async def nearby(call: Call) -> RawJson:
     q: NearbyQuery = call.query
-    found = await call.state.storage.sites_near(q.lat, q.lon, q.radius_m, q.kind, q.limit)
-    parts = await _render(call, found, q.lang, check_distance=False)
+    state = call.state
+    found, cards = await state.catalog.nearby(q.lat, q.lon, q.radius_m, q.kind, q.limit, state.clock())
+    parts = _render_cards(call, found, cards, q.lang, check_distance=False)
     return RawJson(render_sites(parts))
 
 
@@ -109,6 +110,17 @@ async def _render(
 ) -> list[bytes]:
     """Each found site with its current prompts, nearest first, as JSON; sets Content-Language."""
     cards = await call.state.catalog.cards([site_id for site_id, _ in found], call.state.clock())
+    return _render_cards(call, found, cards, lang, check_distance=check_distance)
+
+
+def _render_cards(
+    call: Call,
+    found: Sequence[tuple[int, float | None]],
+    cards: dict[int, SiteCard],
+    lang: str | None,
+    *,
+    check_distance: bool,
+) -> list[bytes]:
     preferences = language_preferences(lang, call.request.headers.get("Accept-Language"))
     parts: list[bytes] = []
     languages: set[str] = set()

@@ -25,7 +25,7 @@ from backend.models import (
     SiteIn,
     SitePatch,
 )
-from backend.storage.rows import SiteRow, StoredPrompt
+from backend.storage.rows import SiteMaterial, SiteRow, StoredPrompt
 from beacon_agent.wire import Heartbeat, PromptEventType, Region, Sighting, SiteKind
 
 
@@ -107,14 +107,15 @@ class Storage(Protocol):
     async def update_site(self, org_id: int, site_id: int, patch: SitePatch) -> Site: ...
     async def delete_site(self, org_id: int, site_id: int) -> None: ...
     async def public_sites(self, site_ids: Sequence[int]) -> dict[int, Site]: ...
-    async def site_material(self, site_ids: Sequence[int]) -> dict[int, tuple[SiteRow, list[StoredPrompt]]]:
+    async def site_material(self, site_ids: Sequence[int]) -> dict[int, SiteMaterial]:
         """What the public answers are built from: each existing site's public columns and all its prompts."""
         ...
 
     async def sites_near(
         self, lat: float, lon: float, radius_m: float, kind: SiteKind | None, limit: int
-    ) -> list[tuple[int, float]]:
-        """(site id, distance in metres) within the radius, nearest first, at most `limit`."""
+    ) -> tuple[list[tuple[int, float]], dict[int, SiteMaterial]]:
+        """(site id, distance in metres) within the radius, nearest first, at most `limit`; and the
+        `site_material` of each of them, read with them."""
         ...
 
     # beacons

@@ -96,6 +96,10 @@ class StoredPrompt(NamedTuple):
     schedule: list[ScheduleWindow] | None
 
 
+# What a site's public answer is built from: its public columns and all its prompts, any status.
+SiteMaterial = tuple[SiteRow, list[StoredPrompt]]
+
+
 def stored_prompt(prompt_id: int, site_id: int, body: str) -> StoredPrompt:
     fields = from_json(body)
     schedule = fields.get("schedule")
