@@ -47,7 +47,8 @@ def main() -> int:
         "--seconds",
         type=float,
         default=None,
-        help="length of each measured load or round (default 10, quick 3)",
+        help="length of each measured load or round (default 10, quick 3); the http section runs each"
+        " request load for half of it in each of three interleaved rounds",
     )
     parser.add_argument(
         "--sites",
@@ -105,9 +106,12 @@ def _found(tool: str) -> bool:
 
 
 def _http(out: Path, seconds: float, sites: int, say: Callable[[str], None]) -> list[Result]:
-    from benchmarks.http_bench import Bench
+    from benchmarks.http_bench import ROUNDS, Bench
 
-    say(f"wrk -t{wrk.THREADS} -c{wrk.CONNECTIONS}, {seconds:g} s each, on 127.0.0.1")
+    say(
+        f"wrk -t{wrk.THREADS} -c{wrk.CONNECTIONS} on 127.0.0.1: each request load {seconds / 2:g} s in each of "
+        f"{ROUNDS} rounds, ingest {seconds:g} s"
+    )
     return Bench(out, seconds, sites, say).run()
 
 
