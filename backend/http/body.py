@@ -34,11 +34,9 @@ def body_at_hand(request: web.Request, settings: Settings) -> bytes | None:
     return raw
 
 
-async def read_body(request: web.Request, settings: Settings) -> bytes:
-    """The body, however slowly it arrives, up to `body_timeout_s`."""
-    raw = body_at_hand(request, settings)
-    if raw is not None:
-        return raw
+async def await_body(request: web.Request, settings: Settings) -> bytes:
+    """The rest of a body `body_at_hand` found still arriving, for up to `body_timeout_s` (aiohttp
+    caps it at `client_max_size`, our `max_body_bytes`)."""
     try:
         async with asyncio.timeout(settings.body_timeout_s):
             return await request.read()

@@ -16,7 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from backend import auth
-from backend.http.body import body_at_hand, read_body
+from backend.http.body import await_body, body_at_hand
 from backend.http.edge import guard
 from backend.http.problems import is_json, problem_response, validation_problem
 from backend.http.state import AppState
@@ -112,7 +112,7 @@ class Operation:
             if adapter is not None:
                 _require_json(request)
                 raw = body_at_hand(request, settings)
-                body = _validate(adapter, await read_body(request, settings) if raw is None else raw)
+                body = _validate(adapter, await await_body(request, settings) if raw is None else raw)
             call = Call(
                 request,
                 state,
