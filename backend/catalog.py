@@ -205,10 +205,10 @@ class Catalog:
     ) -> tuple[list[tuple[int, float]], dict[int, SiteCard]]:
         """`Storage.sites_near` with the found sites' `cards`; the cards not cached are built from the
         material read with the sites, so a search costs one statement, cached or not."""
-        found, material = await self.storage.sites_near(lat, lon, radius_m, kind, limit)
+        found, material_of = await self.storage.sites_near(lat, lon, radius_m, kind, limit)
         cards, missing = self._cached_cards([site_id for site_id, _ in found], at)
         if missing:
-            self._remember_cards(material, cards, at)
+            self._remember_cards(material_of(missing), cards, at)
         return found, cards
 
     def _cached_cards(self, site_ids: Sequence[int], at: float) -> tuple[dict[int, SiteCard], list[int]]:
@@ -228,8 +228,7 @@ class Catalog:
     ) -> None:
         clock = self.clock()
         for site_id, (site, prompts) in material.items():
-            if site_id not in into:
-                into[site_id] = self._remember_card(site, prompts, at, clock)
+            into[site_id] = self._remember_card(site, prompts, at, clock)
 
     def _remember_card(
         self, site: SiteRow, prompts: Sequence[StoredPrompt], at: float, clock: float

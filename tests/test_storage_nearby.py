@@ -49,8 +49,10 @@ async def test_sites_near_matches_brute_force(tmp_path: Path) -> None:
             lat, lon = rng.choice(CENTRES)
             radius, limit = rng.uniform(10, 50_000), rng.randint(1, 100)
             kind = rng.choice([None, SiteKind.HOSPICE])
-            found, material = await storage.sites_near(lat, lon, radius, kind, limit)
-            assert material == await storage.site_material([site_id for site_id, _ in found])
+            found, material_of = await storage.sites_near(lat, lon, radius, kind, limit)
+            found_ids = [site_id for site_id, _ in found]
+            assert material_of(found_ids) == await storage.site_material(found_ids)
+            assert material_of(found_ids[1::2]) == await storage.site_material(found_ids[1::2])
             expected = sorted(
                 (haversine_m(lat, lon, la, lo), sid)
                 for sid, la, lo, k in sites

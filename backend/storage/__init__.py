@@ -25,7 +25,7 @@ from backend.models import (
     SiteIn,
     SitePatch,
 )
-from backend.storage.rows import SiteMaterial, SiteRow, StoredPrompt
+from backend.storage.rows import MaterialOf, SiteMaterial, SiteRow, StoredPrompt
 from beacon_agent.wire import Heartbeat, PromptEventType, Region, Sighting, SiteKind
 
 
@@ -113,9 +113,9 @@ class Storage(Protocol):
 
     async def sites_near(
         self, lat: float, lon: float, radius_m: float, kind: SiteKind | None, limit: int
-    ) -> tuple[list[tuple[int, float]], dict[int, SiteMaterial]]:
+    ) -> tuple[list[tuple[int, float]], MaterialOf]:
         """(site id, distance in metres) within the radius, nearest first, at most `limit`; and the
-        `site_material` of each of them, read with them."""
+        `site_material` of any of them, read with them."""
         ...
 
     # beacons

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -98,6 +98,9 @@ class StoredPrompt(NamedTuple):
 
 # What a site's public answer is built from: its public columns and all its prompts, any status.
 SiteMaterial = tuple[SiteRow, list[StoredPrompt]]
+# The material of some of the sites a search found, decoded from what the search read only when asked:
+# most found sites have their card cached, and decoding their prompts would be wasted.
+MaterialOf = Callable[[Iterable[int]], dict[int, SiteMaterial]]
 
 
 def stored_prompt(prompt_id: int, site_id: int, body: str) -> StoredPrompt:

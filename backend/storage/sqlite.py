@@ -58,6 +58,7 @@ from backend.storage import (
     StoredSighting,
 )
 from backend.storage.rows import (
+    MaterialOf,
     SiteMaterial,
     SiteRow,
     StoredPrompt,
@@ -294,7 +295,7 @@ class SqliteStorage:
 
     async def sites_near(
         self, lat: float, lon: float, radius_m: float, kind: SiteKind | None, limit: int
-    ) -> tuple[list[tuple[int, float]], dict[int, SiteMaterial]]:
+    ) -> tuple[list[tuple[int, float]], MaterialOf]:
         kind_sql, kind_args = ("AND s.kind = ?", (str(kind),)) if kind is not None else ("", ())
         # The candidates come with their prompts: at 1,000,000 sites most found sites have no cached
         # card, and a second statement for their material cost ~40 µs a request under load. The
@@ -317,8 +318,12 @@ class SqliteStorage:
             if len(found) >= limit:
                 break
         found = found[:limit]
-        wanted = {site_id for site_id, _ in found}
-        return found, _material((row for row in rows if row[0] in wanted), 0)
+
+        def material_of(site_ids: Iterable[int]) -> dict[int, SiteMaterial]:
+            wanted = set(site_ids)
+            return _material((row for row in rows if row[0] in wanted), 0)
+
+        return found, material_of
 
     # --- beacons ---------------------------------------------------------------------------------
 
