@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import sys
 from collections.abc import Callable
@@ -48,7 +49,7 @@ def main() -> int:
         type=float,
         default=None,
         help="length of each measured load or round (default 10, quick 3); the http section runs each"
-        " request load for half of it in each of three interleaved rounds",
+        " request load for half of it, rounded up to whole seconds, in each of three interleaved rounds",
     )
     parser.add_argument(
         "--sites",
@@ -106,11 +107,11 @@ def _found(tool: str) -> bool:
 
 
 def _http(out: Path, seconds: float, sites: int, say: Callable[[str], None]) -> list[Result]:
-    from benchmarks.http_bench import ROUNDS, Bench
+    from benchmarks.http_bench import ROUNDS, Bench, round_seconds
 
     say(
-        f"wrk -t{wrk.THREADS} -c{wrk.CONNECTIONS} on 127.0.0.1: each request load {seconds / 2:g} s in each of "
-        f"{ROUNDS} rounds, ingest {seconds:g} s"
+        f"wrk -t{wrk.THREADS} -c{wrk.CONNECTIONS} on 127.0.0.1: each request load {round_seconds(seconds)} s in each"
+        f" of {ROUNDS} rounds, ingest {math.ceil(seconds)} s"
     )
     return Bench(out, seconds, sites, say).run()
 

@@ -15,6 +15,7 @@ work on the machine disturbs less.
 from __future__ import annotations
 
 import contextlib
+import math
 import shutil
 import sqlite3
 import time
@@ -29,6 +30,11 @@ from benchmarks import lua, seed, servers, wrk
 BATCH = 500
 # Each request figure is measured this many times, interleaved with its baseline (see `Bench.run`).
 ROUNDS = 3
+
+
+def round_seconds(seconds: float) -> int:
+    """How long each request load runs in each round: half of `--seconds`, in whole seconds for wrk."""
+    return max(1, math.ceil(seconds / 2))
 
 
 @dataclass
@@ -67,7 +73,7 @@ class Bench:
         warm: bool = True,
         seconds: float | None = None,
     ) -> Run:
-        seconds = seconds or self.seconds
+        seconds = seconds or max(1, math.ceil(self.seconds))
         if warm:
             wrk.run(server.url, script, min(2.0, seconds), connections)  # caches, connections
         self.say(f"  {what} ({seconds:g} s, {connections} connections)…")
@@ -95,7 +101,7 @@ class Bench:
         one = lua.resolve_one(self.folder, seed.ibeacon_key(0))
         near_big = lua.nearby_random(self.folder, self.big, 500)
         big = f"{self.big:,}"
-        seconds = max(1.0, self.seconds / 2)
+        seconds = round_seconds(self.seconds)
         with (
             servers.bare(self.log) as bare,
             servers.backend(small_db, self.log) as small,
@@ -220,17 +226,19 @@ def _ts(text: Any) -> float:
     return datetime.fromisoformat(str(text)).timestamp()
 
 
-def _median_round(ratios: list[float]) -> int:
-    """The round whose ratio is the median (the lower middle one of an even count)."""
-    return sorted(range(len(ratios)), key=ratios.__getitem__)[(len(ratios) - 1) // 2]
+def _median_round(ratios: list[float]) -> tuple[int, str]:
+    """The round whose ratio is the median (the lower middle one of an even count), and a note
+    naming it among every round's ratio."""
+    i = sorted(range(len(ratios)), key=ratios.__getitem__)[(len(ratios) - 1) // 2]
+    return i, f"round {i + 1} of {len(ratios)} (ratios {', '.join(f'{r:.2f}' for r in ratios)})"
 
 
 def _versus_bare(name: str, runs: list[Run], bare: list[Run], target: float) -> Result:
     ratios = [r.load.requests_per_s / b.load.requests_per_s for r, b in zip(runs, bare, strict=True)]
-    i = _median_round(ratios)
+    i, rounds = _median_round(ratios)
     note = (
-        f"round {i + 1} of {len(ratios)} (ratios {', '.join(f'{r:.2f}' for r in ratios)}); CPU per request "
-        f"{runs[i].cpu_us:.0f} µs vs {bare[i].cpu_us:.0f} µs bare (ratio {bare[i].cpu_us / runs[i].cpu_us:.2f})"
+        f"{rounds}; CPU per request {runs[i].cpu_us:.0f} µs vs {bare[i].cpu_us:.0f} µs bare"
+        f" (ratio {bare[i].cpu_us / runs[i].cpu_us:.2f})"
     )
     return _ratio(name, runs[i].load.requests_per_s, "req/s", bare[i].load.requests_per_s, target, note)
 
@@ -251,7 +259,7 @@ def _ratio(name: str, figure: float, unit: str, baseline: float, target: float, 
 
 def _latency(name: str, big: list[Run], small: list[Run]) -> Result:
     ratios = [b.load.p99_ms / s.load.p99_ms for b, s in zip(big, small, strict=True)]
-    i = _median_round(ratios)
+    i, rounds = _median_round(ratios)
     return Result(
         name,
         big[i].load.p99_ms,
@@ -260,5 +268,5 @@ def _latency(name: str, big: list[Run], small: list[Run]) -> Result:
         round(ratios[i], 3),
         "<= 1.5",
         ratios[i] <= 1.5,
-        f"baseline: p99 at 1,000; round {i + 1} of {len(ratios)} (ratios {', '.join(f'{r:.2f}' for r in ratios)})",
+        f"baseline: p99 at 1,000; {rounds}",
     )

@@ -26,6 +26,8 @@ def available() -> bool:
 
 
 def run(url: str, script: Path | None, seconds: float, connections: int = CONNECTIONS) -> Load:
+    if seconds != int(seconds) or seconds < 1:
+        raise ValueError(f"wrk runs for whole seconds, at least 1, not {seconds:g}")
     command = [
         "wrk",
         f"-t{THREADS}",
