@@ -24,22 +24,20 @@ EID_PREFIX = "eddystone-eid:"
 
 async def resolve(call: Call) -> RawJson:
     request: ResolveRequest = call.body
-    observations = request.observations
-    if len(observations) == 1:  # most requests: nothing to merge or rank
-        found = await _locate(call, observations[0])
-        ranked = [] if found is None else [found]
-    else:
-        nearest: dict[int, float | None] = {}
-        for observation in observations:
-            located = await _locate(call, observation)
-            if located is None:
-                continue
-            site_id, distance = located
-            if site_id not in nearest or _closer(distance, nearest[site_id]):
-                nearest[site_id] = distance
-        order = sorted(nearest, key=lambda s: (nearest[s] is None, nearest[s] or 0.0, s))
-        ranked = [(s, nearest[s]) for s in order]
-    parts = await _render(call, ranked, request.lang, check_distance=True)
+    nearest: dict[int, float | None] = {}
+    for observation in request.observations:
+        found = await _locate(call, observation)
+        if found is None:
+            continue
+        site_id, distance = found
+        if site_id not in nearest or _closer(distance, nearest[site_id]):
+            nearest[site_id] = distance
+    order = (
+        sorted(nearest, key=lambda s: (nearest[s] is None, nearest[s] or 0.0, s))
+        if len(nearest) > 1
+        else nearest
+    )
+    parts = await _render(call, [(s, nearest[s]) for s in order], request.lang, check_distance=True)
     return RawJson(render_sites(parts))
 
 
