@@ -7,7 +7,7 @@ import contextlib
 import gc
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import structlog
 from aiohttp import web
@@ -17,6 +17,7 @@ from backend.catalog import Catalog
 from backend.config import Settings
 from backend.http import edge
 from backend.http.openapi import document
+from backend.http.operations import Operation
 from backend.http.routes import OPERATIONS
 from backend.http.state import STATE, AppState
 from backend.ratelimit import RateLimiter
@@ -30,8 +31,13 @@ PURGE_EVERY_S = 3600.0
 
 
 def create_app(
-    settings: Settings, *, clock: Callable[[], float] = time.time, storage: Storage | None = None
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.time,
+    storage: Storage | None = None,
+    operations: Sequence[Operation] = OPERATIONS,
 ) -> web.Application:
+    """The service; `operations` are the API it serves (the benchmarks' floor serves stand-ins)."""
     storage = storage or SqliteStorage(settings.db)
     state = AppState(
         settings=settings,
@@ -45,7 +51,7 @@ def create_app(
     )
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[STATE] = state
-    for op in OPERATIONS:
+    for op in operations:
         if op.method == "GET":  # HTTP servers must answer HEAD wherever they answer GET (RFC 9110)
             app.router.add_get(op.route_path, op.bind(state), name=op.name)
         else:
