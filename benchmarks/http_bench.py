@@ -8,6 +8,10 @@
   same table and indexes, with the same durability (WAL, synchronous=FULL, a commit per batch)
   (target ≥ 0.3x)
 
+Beside each of the first two runs a second baseline, the floor (`benchmarks/floor_server.py`): our
+own edge answering the same requests with a fixed answer, no lookup. It shows how much of the gap to
+the bare handler the contract's checks take before anything is looked up.
+
 Besides requests per second, each HTTP run reports the server's CPU time per request, which other
 work on the machine disturbs less.
 """
@@ -19,7 +23,8 @@ import math
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -106,11 +111,14 @@ class Bench:
             servers.bare(self.log) as bare,
             servers.backend(small_db, self.log) as small,
             servers.backend(big_db, self.log) as large,
+            self.floor(small, large) as floor,
         ):
             plan: list[tuple[str, servers.Server, Path, str]] = [
                 ("bare POST", bare, one, "baseline: bare handler, resolve's POST"),
+                ("floor POST", floor, one, "floor: our edge, resolve's POST, no lookup"),
                 ("resolve one", small, one, "resolve, one known iBeacon"),
                 ("bare GET", bare, near_big, "baseline: bare handler, nearby's GET"),
+                ("floor GET", floor, near_big, "floor: our edge, nearby's GET, no lookup"),
                 ("nearby big", large, near_big, f"nearby 500 m, {big} sites"),
                 ("resolve small", small, lua.resolve_random(self.folder, 1000), "resolve, random of 1,000"),
                 (
@@ -134,8 +142,14 @@ class Bench:
         ingest_rows = self.ingest()
         raw_rows = self.raw_executemany()
         return [
-            _versus_bare("resolve one known iBeacon", runs["resolve one"], runs["bare POST"], 0.7),
-            _versus_bare(f"nearby 500 m over {big} sites", runs["nearby big"], runs["bare GET"], 0.5),
+            _versus_bare(
+                "resolve one known iBeacon", runs["resolve one"], runs["bare POST"], 0.7, runs["floor POST"]
+            ),
+            _versus_bare("floor: resolve's edge, no lookup", runs["floor POST"], runs["bare POST"], None),
+            _versus_bare(
+                f"nearby 500 m over {big} sites", runs["nearby big"], runs["bare GET"], 0.5, runs["floor GET"]
+            ),
+            _versus_bare("floor: nearby's edge, no lookup", runs["floor GET"], runs["bare GET"], None),
             _latency(f"resolve p99 at {big} vs 1,000 beacons", runs["resolve big"], runs["resolve small"]),
             _latency(f"nearby p99 at {big} vs 1,000 sites", runs["nearby big"], runs["nearby small"]),
             _ratio(
@@ -147,6 +161,20 @@ class Bench:
                 "baseline: raw sqlite3 executemany, same rows, table, indexes and durability",
             ),
         ]
+
+    @contextlib.contextmanager
+    def floor(self, small: servers.Server, large: servers.Server) -> Iterator[servers.Server]:
+        """`benchmarks.floor_server`, answering what the real backends answered: resolve's one known
+        iBeacon, and a search at the centre of the large database's area."""
+        resolve = self.folder / "floor-resolve.json"
+        resolve.write_bytes(_fetch(small.url + "/v1/resolve", lua.resolve_body(seed.ibeacon_key(0)).encode()))
+        lat, lon = seed.CENTRE
+        nearby = self.folder / "floor-nearby.json"
+        nearby.write_bytes(_fetch(f"{large.url}/v1/nearby?lat={lat}&lon={lon}&radius_m=500"))
+        with servers.floor(
+            self.copy(seed.database(self.folder, 1000), "floor"), resolve, nearby, self.log
+        ) as floor:
+            yield floor
 
     def copy(self, db: Path, name: str) -> Path:
         target = self.folder / f"run-{name}.db"
@@ -222,6 +250,13 @@ def sightings() -> list[dict[str, Any]]:
     ]
 
 
+def _fetch(url: str, body: bytes | None = None) -> bytes:
+    """The body the server answers (a POST of JSON when `body` is given)."""
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return bytes(answer.read())
+
+
 def _ts(text: Any) -> float:
     return datetime.fromisoformat(str(text)).timestamp()
 
@@ -233,17 +268,27 @@ def _median_round(ratios: list[float]) -> tuple[int, str]:
     return i, f"round {i + 1} of {len(ratios)} (ratios {', '.join(f'{r:.2f}' for r in ratios)})"
 
 
-def _versus_bare(name: str, runs: list[Run], bare: list[Run], target: float) -> Result:
+def _versus_bare(
+    name: str, runs: list[Run], bare: list[Run], target: float | None, floor: list[Run] | None = None
+) -> Result:
+    """`runs` against the bare handler, from the median round; with the floor of that round in the note."""
     ratios = [r.load.requests_per_s / b.load.requests_per_s for r, b in zip(runs, bare, strict=True)]
     i, rounds = _median_round(ratios)
     note = (
         f"{rounds}; CPU per request {runs[i].cpu_us:.0f} µs vs {bare[i].cpu_us:.0f} µs bare"
         f" (ratio {bare[i].cpu_us / runs[i].cpu_us:.2f})"
     )
+    if floor is not None:
+        f = floor[i]
+        note += (
+            f"; the floor (our edge, no lookup) in that round: {f.load.requests_per_s:,.0f} req/s ="
+            f" {f.load.requests_per_s / bare[i].load.requests_per_s:.2f} of bare, {f.cpu_us:.0f} µs CPU"
+        )
     return _ratio(name, runs[i].load.requests_per_s, "req/s", bare[i].load.requests_per_s, target, note)
 
 
-def _ratio(name: str, figure: float, unit: str, baseline: float, target: float, note: str) -> Result:
+def _ratio(name: str, figure: float, unit: str, baseline: float, target: float | None, note: str) -> Result:
+    """A figure against its baseline; without a target it is shown for what it explains."""
     ratio = figure / baseline
     return Result(
         name,
@@ -251,8 +296,8 @@ def _ratio(name: str, figure: float, unit: str, baseline: float, target: float, 
         unit,
         round(baseline, 1),
         round(ratio, 3),
-        f">= {target}",
-        ratio >= target,
+        "" if target is None else f">= {target}",
+        target is None or ratio >= target,
         note,
     )
 

@@ -19,8 +19,13 @@ end
 """
 
 
+def resolve_body(key: str) -> str:
+    """The body with which `resolve_one` asks for `key`."""
+    return json.dumps({"observations": [{"beacon": key, "rssi": -67, "tx_power": -59}], "lang": "de"})
+
+
 def resolve_one(folder: Path, key: str) -> Path:
-    body = json.dumps({"observations": [{"beacon": key, "rssi": -67, "tx_power": -59}], "lang": "de"})
+    body = resolve_body(key)
     return _write(
         folder,
         "resolve_one.lua",

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Rate limiting stays on (its cost is part of the figure) with a limit wrk cannot reach.
+LIMITS = {"NAHBEI_RATE_LIMIT_PER_S": "1e9", "NAHBEI_RATE_LIMIT_BURST": "1000000000"}
 
 
 def free_port() -> int:
@@ -86,6 +88,25 @@ def backend(db: Path, log: Path) -> contextlib.AbstractContextManager[Server]:
         "--log-format",
         "json",
     ]
-    # Rate limiting stays on (its cost is part of the figure) with a limit wrk cannot reach.
-    limits = {"NAHBEI_RATE_LIMIT_PER_S": "1e9", "NAHBEI_RATE_LIMIT_BURST": "1000000000"}
-    return running(command, port, log, limits)
+    return running(command, port, log, LIMITS)
+
+
+def floor(
+    db: Path, resolve_answer: Path, nearby_answer: Path, log: Path
+) -> contextlib.AbstractContextManager[Server]:
+    """`benchmarks.floor_server`: the backend's edge with fixed answers, rate limited as `backend` is."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.floor_server",
+        "--port",
+        str(port),
+        "--db",
+        str(db),
+        "--resolve-answer",
+        str(resolve_answer),
+        "--nearby-answer",
+        str(nearby_answer),
+    ]
+    return running(command, port, log, LIMITS)
