@@ -26,6 +26,10 @@ class KeyKind(StrEnum):
     EDDYSTONE_EID = "eddystone-eid"
 
 
+# An EID key names a beacon only together with the time it was heard (the EID rotates): whoever
+# reads keys must tell it from the fixed kinds by this prefix.
+EID_PREFIX: Final = f"{KeyKind.EDDYSTONE_EID}:"
+
 _UUID: Final = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # 0..65535 without leading zeros, so that a key that matches is a key that parses.
 _U16: Final = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0)"
@@ -65,7 +69,7 @@ def eddystone_uid_key(namespace: str | bytes, instance: str | bytes) -> str:
 
 
 def eddystone_eid_key(eid: str | bytes) -> str:
-    return f"eddystone-eid:{_hex(eid, 8)}"
+    return EID_PREFIX + _hex(eid, 8)
 
 
 def is_key(text: str) -> bool:

@@ -10,11 +10,10 @@ from datetime import UTC, datetime
 
 from backend.eids import beacon_clock
 from backend.http.operations import Call
-from backend.http.public import EID_PREFIX
 from backend.prompts import views
 from backend.sighting_time import agent_offset, on_server_clock
 from backend.storage import AgentPrincipal, StoredSighting
-from beacon_agent.keys import KeyKind, parse_key
+from beacon_agent.keys import EID_PREFIX, KeyKind, parse_key
 from beacon_agent.wire import (
     Advertise,
     AdvertiseAltBeacon,

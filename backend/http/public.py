@@ -10,6 +10,7 @@ from backend.errors import NotFound
 from backend.http.operations import Call, RawJson
 from backend.prompts import language_preferences
 from backend.storage.rows import hour_of
+from beacon_agent.keys import EID_PREFIX
 from beacon_agent.wire import (
     LangQuery,
     NearbyQuery,
@@ -18,8 +19,6 @@ from beacon_agent.wire import (
     RegionsAnswer,
     ResolveRequest,
 )
-
-EID_PREFIX = "eddystone-eid:"
 
 
 async def resolve(call: Call) -> RawJson:
