@@ -68,7 +68,13 @@ def configure(fmt: LogFormat = "auto", level: str = "info") -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            # The standard library's records carry their exception as `exc_info`: rendered here, or
+            # JSON would show a tuple's repr instead of the traceback.
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
         )
     )
     root = logging.getLogger()
@@ -76,3 +82,27 @@ def configure(fmt: LogFormat = "auto", level: str = "info") -> None:
     root.setLevel(level.upper())
     # aiohttp's access log would carry client addresses: Nahbei logs requests itself, without them.
     logging.getLogger("aiohttp.access").disabled = True
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, RefusedRequests) for f in server.filters):
+        server.addFilter(RefusedRequests())
+
+
+class RefusedRequests(logging.Filter):
+    """aiohttp's server logs each request it cannot parse as an error naming the client's address,
+    with the offending bytes (which may hold anything, an address in X-Forwarded-For among them).
+
+    Anyone on the internet can send such bytes (port scanners, TLS spoken to a plain port), so this is
+    neither the service's error nor worth a traceback: the line stays, at info, saying what kind of
+    refusal it was, and the address and the bytes go. Other aiohttp errors pass unchanged.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and type(exc).__module__ == "aiohttp.http_exceptions":
+            record.msg = f"refused a request that is not valid HTTP ({type(exc).__name__})"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            return logging.getLogger(record.name).isEnabledFor(logging.INFO)
+        return True

@@ -6,6 +6,7 @@ measuring what hostile input costs it (its RSS is read from /proc).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -105,6 +106,16 @@ def _start(
             time.sleep(0.02)
         stop(process)
     raise AssertionError(f"nahbei-backend serve did not start:\n{log.read_text(errors='replace')}")
+
+
+@contextlib.contextmanager
+def serve(db: Path, log: Path, **settings: str) -> Iterator[str]:
+    """`nahbei-backend serve` on `db` (created if new), logging JSON to `log`; yields its base URL."""
+    process, base = _start(db, log, settings)
+    try:
+        yield base
+    finally:
+        stop(process)
 
 
 def serve_demo(folder: Path, **settings: str) -> Iterator[DemoServer]:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from backend.config import describe
+from tests.backend_process import serve
+from tests.reliability import audit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,3 +55,25 @@ def test_help_explains_every_command() -> None:
     for args in ((), ("serve",), ("admin", "create-org"), ("demo",)):
         done = run(*args, "--help")
         assert done.returncode == 0 and "usage:" in done.stdout
+
+
+def test_requests_that_are_not_http_are_logged_without_address_or_bytes(tmp_path: Path) -> None:
+    """aiohttp logs each request it cannot parse with the client's address; the server's log must not."""
+    log = tmp_path / "server.log"
+    malformed = [
+        b"GET /v1/regions HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        b"GET /v1/regions HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.1.2.3\x00\r\n\r\n",
+        b"GET /v1/regions HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n",
+    ]
+    with serve(tmp_path / "nahbei.db", log) as base:
+        parts = urlsplit(base)
+        for raw in malformed:
+            with socket.create_connection((parts.hostname, parts.port), timeout=30) as conn:
+                conn.sendall(raw)
+                assert conn.recv(64).startswith(b"HTTP/1.0 400 "), raw[:60]
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    refused = [line for line in lines if line["logger"] == "aiohttp.server"]
+    assert len(refused) == len(malformed), lines
+    assert all(line["level"] == "info" and "not valid HTTP" in line["event"] for line in refused), refused
+    assert audit.search("server.log", log.read_bytes(), allowed=[base]) == []
+    assert b"10.1.2.3" not in log.read_bytes() and b"aaaa" not in log.read_bytes()
