@@ -150,6 +150,8 @@ class Bench:
                 f"nearby 500 m over {big} sites", runs["nearby big"], runs["bare GET"], 0.5, runs["floor GET"]
             ),
             _versus_bare("floor: nearby's edge, no lookup", runs["floor GET"], runs["bare GET"], None),
+            # The same search where every card is cached: what the R*Tree statement alone costs.
+            _versus_bare("nearby 500 m over 1,000 sites", runs["nearby small"], runs["bare GET"], None),
             _latency(f"resolve p99 at {big} vs 1,000 beacons", runs["resolve big"], runs["resolve small"]),
             _latency(f"nearby p99 at {big} vs 1,000 sites", runs["nearby big"], runs["nearby small"]),
             _ratio(
