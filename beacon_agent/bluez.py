@@ -42,6 +42,7 @@ __all__ = [
     "call",
     "connect_system_bus",
     "explain",
+    "quiet_lost_bus_writes",
 ]
 
 log = structlog.get_logger(__name__)
@@ -365,3 +366,28 @@ def explain(error: BluezError, adapter: str) -> tuple[bool, str]:
             "in the `bluetooth` group, as the shipped systemd unit does"
         )
     return False, f"BlueZ refused the advertisement ({detail}); please report it with `bluetoothd --version`"
+
+
+def quiet_lost_bus_writes(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The agent's event-loop exception handler.
+
+    When the system bus daemon goes away, dbus-fast fails the write it had in flight (EBADF, EPIPE)
+    on a future nobody awaits, and asyncio logs "Future exception was never retrieved" with a
+    traceback, as if the agent had crashed. It has not: the scanner and the advertiser notice the
+    lost bus and reconnect. So that case is one warning line; anything else goes to asyncio's
+    default handler as before.
+    """
+    exc = context.get("exception")
+    if isinstance(exc, OSError) and _raised_in_dbus_fast(exc):
+        log.warning("a D-Bus write failed: the bus went away", error=str(exc))
+        return
+    loop.default_exception_handler(context)
+
+
+def _raised_in_dbus_fast(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if "dbus_fast" in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False

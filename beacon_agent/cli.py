@@ -99,10 +99,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 async def _run(config: AgentConfig) -> int:
+    from beacon_agent.bluez import quiet_lost_bus_writes
     from beacon_agent.service import Agent
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    loop.set_exception_handler(quiet_lost_bus_writes)
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with aiohttp.ClientSession() as session:

@@ -7,7 +7,8 @@ refusals come from the fake (by its rules, or injected as the field has them).
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -20,7 +21,7 @@ from beacon_agent.advertiser import (
     advertisement_data,
     eid_rotation_in,
 )
-from beacon_agent.bluez import LEAdvertisement, connect_system_bus, explain
+from beacon_agent.bluez import LEAdvertisement, connect_system_bus, explain, quiet_lost_bus_writes
 from beacon_agent.eid import compute_eid
 from beacon_agent.frames import AltBeacon, EddystoneEid, EddystoneUid, IBeacon, decode
 from beacon_agent.wire import (
@@ -307,3 +308,43 @@ async def test_bus_daemon_crash_registers_again_on_a_new_connection(
     await fake_bluez.restart(graceful=False, downtime=0)  # bluetoothd dies with the bus, then returns
     await until_registered(advertiser, 2)
     assert frames_of(on_air(fake_bluez)) == [IBeacon(UUID, 7, 8, -59)]
+
+
+def test_a_write_lost_with_the_bus_is_a_warning_and_anything_else_goes_to_asyncio() -> None:
+    """`quiet_lost_bus_writes` (the agent's loop exception handler): an OSError raised in dbus-fast's
+    code is the bus going away, not a crash; every other exception reaches asyncio's handler."""
+    import dbus_fast.aio.message_bus
+
+    # Raised from a function compiled under dbus-fast's file name, as its write callback raises it.
+    code = compile(
+        "def write():\n    raise OSError(9, 'Bad file descriptor')\n",
+        dbus_fast.aio.message_bus.__file__,
+        "exec",
+    )
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)
+
+    def raised(write: Callable[[], None]) -> BaseException:
+        try:
+            write()
+        except BaseException as exc:
+            return exc
+        raise AssertionError("did not raise")
+
+    def ours() -> None:
+        raise OSError(9, "Bad file descriptor")
+
+    loop = asyncio.new_event_loop()
+    passed_on: list[dict[str, Any]] = []
+    loop.default_exception_handler = passed_on.append  # type: ignore[method-assign]
+    try:
+        lost = {"message": "Future exception was never retrieved", "exception": raised(namespace["write"])}
+        quiet_lost_bus_writes(loop, lost)
+        assert passed_on == []
+        other = {"message": "Future exception was never retrieved", "exception": raised(ours)}
+        quiet_lost_bus_writes(loop, other)
+        no_exception = {"message": "something else"}
+        quiet_lost_bus_writes(loop, no_exception)
+        assert passed_on == [other, no_exception]
+    finally:
+        loop.close()
