@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.backend_process import DemoServer, serve_demo
+from tests.reliability import audit
 from tests.reliability.figures import Figures, scaled
 from tests.reliability.hostile_http import Answer, Trickle, exchange, percentile, request_bytes
 
@@ -165,6 +166,10 @@ async def test_hostile_bodies_are_refused_quickly_with_the_right_4xx(
         slowest.seconds < 1.0,
     )
     assert server.errors_logged() == []
+    # Hostile bytes are not the service's error, and its log names no client and quotes none of them.
+    log = server.log.read_bytes()
+    assert b'"level": "error"' not in log
+    assert audit.search("server.log", log, allowed=[server.base]) == []
 
 
 async def test_a_declared_oversized_body_is_refused_before_it_is_read(server: DemoServer) -> None:
