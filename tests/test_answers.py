@@ -10,7 +10,7 @@ from pydantic_core import to_json
 from backend.answers import prompt_view, site_card
 from backend.models import Prompt, PromptIn, Site
 from backend.prompts import current_prompts, current_until, view_in
-from backend.storage.rows import SiteRow, stored_prompt
+from backend.storage.rows import SiteRow, StoredPrompt, stored_prompt
 from beacon_agent.wire import SiteView
 
 PROMPTS = [
@@ -83,3 +83,10 @@ def test_site_json_is_the_models_json() -> None:
     row = SiteRow(*site.model_dump(exclude={"ibeacon_major"}).values())
     card = site_card(row, [])
     assert card[2] == SiteView.model_validate(site.model_dump()).model_dump_json().encode()
+
+
+def test_the_light_rows_have_the_models_fields_in_order() -> None:
+    """`StoredPrompt` and `SiteRow` are the hot path's pydantic-free twins of `Prompt` and the public
+    part of `Site`: a field added to a model must be added to its twin (and to the tests above)."""
+    assert StoredPrompt._fields == tuple(Prompt.model_fields)
+    assert SiteRow._fields == tuple(SiteView.model_fields)
