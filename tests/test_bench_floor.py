@@ -45,6 +45,9 @@ async def test_floor_answers_valid_requests_with_the_real_headers(tmp_path: Path
             assert answer.headers["Vary"] == "Accept-Language"
         async with client.get("/v1/sites/1") as answer:
             assert answer.status == 404  # only the two operations measured are served
+        async with client.get("/openapi.json") as answer:
+            paths = [path for path in (await answer.json())["paths"] if path.startswith("/v1/")]
+            assert sorted(paths) == ["/v1/nearby", "/v1/resolve"]
     finally:
         await client.close()
 

@@ -28,6 +28,7 @@ from beacon_agent import version
 log = structlog.get_logger(__name__)
 
 PURGE_EVERY_S = 3600.0
+SERVED: web.AppKey[tuple[Operation, ...]] = web.AppKey("operations")
 
 
 def create_app(
@@ -51,6 +52,7 @@ def create_app(
     )
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[STATE] = state
+    app[SERVED] = tuple(operations)
     for op in operations:
         if op.method == "GET":  # HTTP servers must answer HEAD wherever they answer GET (RFC 9110)
             app.router.add_get(op.route_path, op.bind(state), name=op.name)
@@ -115,5 +117,6 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    doc = document(OPERATIONS, request.app[STATE].settings, version())
+    served = request.app[SERVED]
+    doc = document(served, request.app[STATE].settings, version())
     return web.Response(text=json.dumps(doc), content_type="application/json")
