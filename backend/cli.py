@@ -93,14 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(seed_demo(settings, sys.stdout))
         if args.no_serve:
             return 0
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log=None,
-        print=_announce(settings),
-    )
+    serve(settings, create_app(settings))
     return 0
+
+
+def serve(settings: Settings, app: web.Application) -> None:
+    """Serve `app` until SIGINT/SIGTERM, as `nahbei-backend serve` does (the benchmarks' floor too)."""
+    web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=_announce(settings))
 
 
 def _announce(settings: Settings) -> Callable[[str], None]:

@@ -14,12 +14,12 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from aiohttp import web
-
+from backend.cli import serve
 from backend.config import settings_from
 from backend.http.app import create_app
 from backend.http.operations import Call, Operation, RawJson
 from backend.http.routes import OPERATIONS
+from beacon_agent import logs
 
 
 def fixed(operation: Operation, answer: bytes) -> Operation:
@@ -36,15 +36,17 @@ def fixed(operation: Operation, answer: bytes) -> Operation:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--db", type=Path, required=True, help="an empty database for /healthz")
+    parser.add_argument(
+        "--db", type=Path, required=True, help="a database file for /healthz (created if new)"
+    )
     parser.add_argument("--resolve-answer", type=Path, required=True, help="the body resolve answers")
     parser.add_argument("--nearby-answer", type=Path, required=True, help="the body nearby answers")
     args = parser.parse_args()
     answers = {"resolve": args.resolve_answer.read_bytes(), "nearby": args.nearby_answer.read_bytes()}
     operations = [fixed(op, answers[op.name]) for op in OPERATIONS if op.name in answers]
-    settings = settings_from(db=args.db, port=args.port)
-    app = create_app(settings, operations=operations)
-    web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=None)
+    settings = settings_from(db=args.db, port=args.port, log_format="json")
+    logs.configure(settings.log_format, settings.log_level)
+    serve(settings, create_app(settings, operations=operations))
 
 
 if __name__ == "__main__":

@@ -173,15 +173,18 @@ class Bench:
         lat, lon = seed.CENTRE
         nearby = self.folder / "floor-nearby.json"
         nearby.write_bytes(_fetch(f"{large.url}/v1/nearby?lat={lat}&lon={lon}&radius_m=500"))
-        with servers.floor(
-            self.copy(seed.database(self.folder, 1000), "floor"), resolve, nearby, self.log
-        ) as floor:
+        with servers.floor(self.fresh("floor"), resolve, nearby, self.log) as floor:
             yield floor
 
-    def copy(self, db: Path, name: str) -> Path:
+    def fresh(self, name: str) -> Path:
+        """Where this run's database `name` goes, with any earlier run's file gone."""
         target = self.folder / f"run-{name}.db"
         for suffix in ("", "-wal", "-shm"):
             Path(str(target) + suffix).unlink(missing_ok=True)
+        return target
+
+    def copy(self, db: Path, name: str) -> Path:
+        target = self.fresh(name)
         shutil.copyfile(db, target)
         return target
 
