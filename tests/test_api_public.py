@@ -182,23 +182,26 @@ async def test_nearby_sorted_within_radius_and_kind_filter(backend: Backend) -> 
     east = {**SITE, "name": "Tafel", "kind": "food_bank", "lat": 52.52, "lon": 13.415}  # ~677 m east
     far = {**SITE, "name": "Weit weg", "lat": 52.60, "lon": 13.405}  # ~8.9 km north
     ids = [await site_with(backend, s, max_distance_m=10) for s in (east, here, far)]
-    singles = {}
-    for site_id in ids[:2]:  # the east one first, so the search finds its card cached and builds the other
+
+    async def single(site_id: int) -> Any:
         async with backend.client.get(f"/v1/sites/{site_id}") as response:
-            singles[site_id] = await response.json()
-        if site_id == ids[0]:
-            async with backend.client.get(
-                "/v1/nearby", params={"lat": 52.52, "lon": 13.405, "radius_m": 1000}
-            ) as response:
-                assert response.status == 200
-                assert response.headers["Cache-Control"].startswith("public")
-                body = await response.json()
+            return await response.json()
+
+    # The east site read first, so the search finds its card cached and builds the other's.
+    singles = {ids[0]: await single(ids[0])}
+    async with backend.client.get(
+        "/v1/nearby", params={"lat": 52.52, "lon": 13.405, "radius_m": 1000}
+    ) as response:
+        assert response.status == 200
+        assert response.headers["Cache-Control"].startswith("public")
+        body = await response.json()
+    singles[ids[1]] = await single(ids[1])
     assert [s["site"]["id"] for s in body["sites"]] == [ids[1], ids[0]]
     assert body["sites"][0]["distance_m"] == 0.0 and 600 < body["sites"][1]["distance_m"] < 750
     assert len(body["sites"][0]["prompts"]) == 1  # a list the user opens: no door-distance filter
     for found in body["sites"]:  # a card built from the search's rows is the card read on its own
-        single = singles[found["site"]["id"]]
-        assert (found["site"], found["prompts"]) == (single["site"], single["prompts"])
+        alone = singles[found["site"]["id"]]
+        assert (found["site"], found["prompts"]) == (alone["site"], alone["prompts"])
 
     params = {"lat": 52.52, "lon": 13.405, "radius_m": 20000, "kind": "food_bank", "limit": 5}
     async with backend.client.get("/v1/nearby", params=params) as response:
