@@ -13,6 +13,8 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Literal
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 
 def _structlog_without_rich() -> ModuleType:
     """structlog loads rich (and with it pygments) for pretty tracebacks merely because it is
@@ -98,7 +100,7 @@ class RefusedRequests(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        if exc is not None and type(exc).__module__ == "aiohttp.http_exceptions":
+        if isinstance(exc, HttpProcessingError):
             record.msg = f"refused a request that is not valid HTTP ({type(exc).__name__})"
             record.args = ()
             record.exc_info = None
