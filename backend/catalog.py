@@ -19,7 +19,7 @@ from backend.models import Prompt, Site
 from backend.prompts import current_prompts, current_until
 from backend.storage import AgentPrincipal, BeaconRef, EidBeacon, Storage
 from backend.storage.rows import SiteMaterial, SiteRow, StoredPrompt
-from beacon_agent.wire import Region, SiteKind
+from beacon_agent.contract.wire import Region, SiteKind
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

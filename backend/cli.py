@@ -18,7 +18,7 @@ from backend import auth
 from backend.config import Settings, describe, first_error, settings_from
 from backend.http.app import create_app
 from backend.storage.sqlite import SqliteStorage
-from beacon_agent import logs
+from beacon_agent.contract import logs
 
 log = structlog.get_logger(__name__)
 

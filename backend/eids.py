@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from backend.storage import EidBeacon
-from beacon_agent.eid import eids_around
+from beacon_agent.contract.eid import eids_around
 
 BEACON_CLOCK_MODULUS = 2**32
 MAX_TABLE_WINDOW_S = 60.0

@@ -23,12 +23,6 @@ EARTH_RADIUS_M: Final = 6_371_008.8
 # A point exactly on the circle must count as inside, whatever the rounding of its coordinates:
 # far below any measurement, far above the rounding errors of the formulas here (~1e-9 m).
 EDGE_TOLERANCE_M: Final = 1e-6
-# The log-distance model means nothing below a centimetre or beyond Bluetooth's reach; the wire
-# model caps a sighting's distance at the same 10 km.
-MIN_ESTIMATE_M: Final = 0.01
-MAX_ESTIMATE_M: Final = 10_000.0
-_LOG_MIN_ESTIMATE: Final = math.log10(MIN_ESTIMATE_M)
-_LOG_MAX_ESTIMATE: Final = math.log10(MAX_ESTIMATE_M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,23 +125,3 @@ def search_radii(radius_m: float, limit: int, density_per_km2: float = 50.0) -> 
     while radii[0] / 4.0 >= first:
         radii.insert(0, radii[0] / 4.0)
     return radii
-
-
-def estimate_distance_m(
-    rssi: float | None, tx_power: float | None, path_loss_exponent: float = 2.0
-) -> float | None:
-    """Distance from signal strength by the log-distance model, d = 10^((tx_power - rssi) / (10·n)).
-
-    tx_power is the measured power at 1 m. None when either reading is missing: the distance is
-    then unknown, not zero. The answer is clamped to [MIN_ESTIMATE_M, MAX_ESTIMATE_M].
-    """
-    if not (math.isfinite(path_loss_exponent) and path_loss_exponent > 0.0):
-        raise ValueError(f"path-loss exponent must be a finite number > 0, got {path_loss_exponent!r}")
-    if rssi is None or tx_power is None:
-        return None
-    if not (math.isfinite(rssi) and math.isfinite(tx_power)):
-        raise ValueError(f"rssi and tx_power must be finite, got {rssi!r} and {tx_power!r}")
-    # Clamping the exponent, not the result, keeps 10 ** x from overflowing on absurd inputs.
-    log_d = (tx_power - rssi) / (10.0 * path_loss_exponent)
-    log_d = min(max(log_d, _LOG_MIN_ESTIMATE), _LOG_MAX_ESTIMATE)
-    return min(max(math.pow(10.0, log_d), MIN_ESTIMATE_M), MAX_ESTIMATE_M)

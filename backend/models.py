@@ -1,7 +1,7 @@
 """The admin API's models: what site staff send and get back.
 
 Strict (unknown fields are an error) because the people typing these are volunteers, and a typo
-should say so rather than be ignored. The app- and agent-facing models are in `beacon_agent.wire`.
+should say so rather than be ignored. The app- and agent-facing models are in `beacon_agent.contract.wire`.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from pydantic_core import CoreSchema
 
 from backend import geo
 from backend.schedule import ScheduleWindow, check_timezone
-from beacon_agent.keys import canonical_uuid
-from beacon_agent.wire import MAX_TEXT, Lang, PromptEventType, PromptKind, SiteKind, TxPower
+from beacon_agent.contract.keys import canonical_uuid
+from beacon_agent.contract.wire import MAX_TEXT, Lang, PromptEventType, PromptKind, SiteKind, TxPower
 
 Hex = StringConstraints(pattern=r"^[0-9a-fA-F]+$", to_lower=True)
 U16 = Annotated[int, Field(ge=0, le=0xFFFF)]

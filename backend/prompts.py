@@ -14,7 +14,7 @@ from typing import Protocol, TypeVar
 
 from backend.models import Prompt
 from backend.schedule import PUBLISHED, ScheduleWindow, is_current, next_change
-from beacon_agent.wire import Action, PromptView
+from beacon_agent.contract.wire import Action, PromptView
 
 MAX_ACCEPT_LANGUAGES = 10
 

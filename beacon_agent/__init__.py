@@ -1,12 +1,6 @@
-"""The beacon agent, and what every Nahbei program shares: the wire contract, keys and frame codecs."""
+"""The beacon agent that runs at a site, and (in `contract/`) what every Nahbei program shares.
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _installed_version
-
-
-def version() -> str:
-    """The installed version of Nahbei, for heartbeats and /healthz."""
-    try:
-        return _installed_version("nahbei")
-    except PackageNotFoundError:
-        return "0+unknown"
+The runtime, in a sighting's order: `scanner` (bleak), `aggregate`, `outbox`, `reporter`, with
+`core` assembling them and `service` running them under `cli`; `advertiser` and `bluez` make the
+agent a beacon itself.
+"""

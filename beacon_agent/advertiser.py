@@ -45,9 +45,10 @@ from beacon_agent.bluez import (
     connect_system_bus,
     explain,
 )
-from beacon_agent.eid import compute_eid
-from beacon_agent.frames import AltBeacon, EddystoneEid, EddystoneUid, IBeacon, advertisement
-from beacon_agent.wire import (
+from beacon_agent.contract.distance import EDDYSTONE_0M_TO_1M_DB
+from beacon_agent.contract.eid import compute_eid
+from beacon_agent.contract.frames import AltBeacon, EddystoneEid, EddystoneUid, IBeacon, advertisement
+from beacon_agent.contract.wire import (
     Advertise,
     AdvertiseAltBeacon,
     AdvertiseEddystoneEid,
@@ -115,10 +116,10 @@ def beacon_frame(
         case AdvertiseAltBeacon():
             return AltBeacon(c.ALTBEACON_COMPANY_ID, i.id1, i.id2, i.id3, i.tx_power, 0)
         case AdvertiseEddystoneUid():
-            return EddystoneUid(i.namespace.lower(), i.instance.lower(), i.tx_power + c.EDDYSTONE_0M_TO_1M_DB)
+            return EddystoneUid(i.namespace.lower(), i.instance.lower(), i.tx_power + EDDYSTONE_0M_TO_1M_DB)
         case AdvertiseEddystoneEid():
             eid = compute_eid(bytes.fromhex(i.identity_key), i.rotation_exponent, beacon_time & 0xFFFF_FFFF)
-            return EddystoneEid(eid.hex(), i.tx_power + c.EDDYSTONE_0M_TO_1M_DB)
+            return EddystoneEid(eid.hex(), i.tx_power + EDDYSTONE_0M_TO_1M_DB)
     raise ValueError(f"cannot advertise {type(i).__name__}")
 
 

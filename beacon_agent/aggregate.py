@@ -42,7 +42,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
 from beacon_agent import constants as c
-from beacon_agent.frame_types import (
+from beacon_agent.contract.distance import (
+    DBM_MAX,
+    DBM_MIN,
+    PATH_LOSS_EXPONENT,
+    estimate_distance_m,
+    tx_power_at_1m,
+)
+from beacon_agent.contract.frame_types import (
     AltBeacon,
     EddystoneEid,
     EddystoneEtlm,
@@ -51,19 +58,17 @@ from beacon_agent.frame_types import (
     Frame,
     IBeacon,
 )
-from beacon_agent.keys import KeyKind, canonical_uuid
-from beacon_agent.wire import Sighting, Telemetry
+from beacon_agent.contract.keys import KeyKind, canonical_uuid
+from beacon_agent.contract.wire import Sighting, Telemetry
 
 if TYPE_CHECKING:
     from beacon_agent.config import ScanSection
 
-__all__ = ["Aggregator", "estimate_distance_m", "smooth", "smoothing_weight", "tx_power_at_1m"]
+__all__ = ["Aggregator", "smooth", "smoothing_weight"]
 
 TlmFrame = EddystoneTlm | EddystoneEtlm
 SIGHTING_KINDS: Final = frozenset(kind.value for kind in KeyKind)
 _LN2: Final = math.log(2.0)
-_LOG_MIN_M: Final = math.log10(c.MIN_DISTANCE_M)
-_LOG_MAX_M: Final = math.log10(c.MAX_DISTANCE_M)
 # A frame the filters keep: its beacon key and its tx power at 1 m (None if unusable).
 _Verdict = tuple[str, int | None] | None
 _UNDECIDED: Final[_Verdict] = ("", None)
@@ -81,31 +86,6 @@ def smoothing_weight(dt_s: float, half_life_s: float) -> float:
 def smooth(estimate: float, sample: float, dt_s: float, half_life_s: float) -> float:
     """The smoothed RSSI after ``sample`` arrives ``dt_s`` seconds after the previous one."""
     return estimate + smoothing_weight(dt_s, half_life_s) * (sample - estimate)
-
-
-def tx_power_at_1m(frame: Frame) -> int | None:
-    """The frame's measured power at 1 m in dBm, or None if it has none or it is outside the wire's range.
-
-    Eddystone sends the power at 0 m (41 dB more, by its specification); iBeacon and AltBeacon at 1 m.
-    """
-    if isinstance(frame, (EddystoneUid, EddystoneEid)):
-        power = frame.tx_power - c.EDDYSTONE_0M_TO_1M_DB
-    elif isinstance(frame, IBeacon):
-        power = frame.tx_power
-    elif isinstance(frame, AltBeacon):
-        power = frame.ref_rssi
-    else:
-        return None
-    return power if c.DBM_MIN <= power <= c.DBM_MAX else None
-
-
-def estimate_distance_m(rssi: float, tx_power_1m: float | None, path_loss_exponent: float) -> float | None:
-    """Log-distance estimate d = 10^((tx_power - rssi) / (10 n)), the backend's model, clamped to the
-    wire's range; None without a tx power."""
-    if tx_power_1m is None:
-        return None
-    log_d = (tx_power_1m - rssi) / (10.0 * path_loss_exponent)
-    return math.pow(10.0, min(max(log_d, _LOG_MIN_M), _LOG_MAX_M))
 
 
 @dataclass(slots=True)
@@ -135,7 +115,7 @@ class Aggregator:
         namespaces: Iterable[str] = (),
         telemetry: bool = True,
         half_life_s: float = c.RSSI_HALF_LIFE_S,
-        path_loss_exponent: float = c.PATH_LOSS_EXPONENT,
+        path_loss_exponent: float = PATH_LOSS_EXPONENT,
         max_beacons: int = c.MAX_TRACKED_BEACONS,
         max_addresses: int = c.MAX_TRACKED_ADDRESSES,
         link_expiry_s: float = c.TLM_LINK_EXPIRY_S,
@@ -209,7 +189,7 @@ class Aggregator:
         """Count one advertisement heard from radio ``address`` at ``now`` (Unix seconds)."""
         if not frames:
             return
-        if not c.DBM_MIN <= rssi <= c.DBM_MAX:  # 127 is HCI's "RSSI not available"
+        if not DBM_MIN <= rssi <= DBM_MAX:  # 127 is HCI's "RSSI not available"
             self._ignored += len(frames)
             return
         eddystone_key: str | None = None

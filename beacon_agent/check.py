@@ -15,9 +15,9 @@ import aiohttp
 from dbus_fast import BusType, Message, MessageType
 from dbus_fast.aio import MessageBus
 
-from beacon_agent import version
 from beacon_agent.config import AgentConfig
-from beacon_agent.wire import Heartbeat, ScannerState
+from beacon_agent.contract import version
+from beacon_agent.contract.wire import Heartbeat, ScannerState
 
 TIMEOUT_S = 10.0
 

@@ -18,9 +18,9 @@ from typing import IO, Any, Final
 
 import aiohttp
 
-from beacon_agent import logs
 from beacon_agent.config import AgentConfig, ConfigError, describe_settings, load_config
-from beacon_agent.frames import decode
+from beacon_agent.contract import logs
+from beacon_agent.contract.frames import decode
 
 _DECODE_EXAMPLE: Final = """\
 Each input line is one advertisement in bleak's shapes (company ids in decimal, payloads in hex):

@@ -25,8 +25,9 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from beacon_agent import constants as c
-from beacon_agent.keys import KeyKind, canonical_uuid
-from beacon_agent.wire import MAX_SIGHTINGS_PER_BATCH
+from beacon_agent.contract.distance import PATH_LOSS_EXPONENT
+from beacon_agent.contract.keys import KeyKind, canonical_uuid
+from beacon_agent.contract.wire import MAX_SIGHTINGS_PER_BATCH
 
 __all__ = ["ENV_PREFIX", "AgentConfig", "ConfigError", "describe_settings", "load_config"]
 
@@ -122,7 +123,7 @@ class ScanSection(_Section):
         c.RSSI_HALF_LIFE_S, gt=0, le=600, description="Half-life of the RSSI smoothing, seconds."
     )
     path_loss_exponent: float = Field(
-        c.PATH_LOSS_EXPONENT,
+        PATH_LOSS_EXPONENT,
         gt=0,
         le=6,
         description="n of the distance model; 2 is free space, 2.5-4 indoors.",

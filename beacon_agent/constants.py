@@ -10,27 +10,8 @@ from __future__ import annotations
 
 from typing import Final
 
-# --- radio and distance -------------------------------------------------------------------------
-
-# The Eddystone specification calibrates tx power at 0 m and says to subtract 41 dB for 1 m (the loss
-# over the first metre at 2.4 GHz); iBeacon and AltBeacon already send the power at 1 m. The wire
-# and the backend's distance model mean "measured power at 1 m", so Eddystone values are converted.
-EDDYSTONE_0M_TO_1M_DB: Final = 41
-
-# The wire's range for RSSI and tx power (beacon_agent.wire.Rssi / TxPower). A decoded tx power
-# outside it (a misconfigured beacon, or vendor data in the power byte) is dropped, not clamped: a
-# clamped value is a wrong value, while none lets the backend use the beacon's registered power.
-DBM_MIN: Final = -127
-DBM_MAX: Final = 20
-
-# n in d = 10^((tx_power - rssi) / (10 n)): 2 is free space, the backend's default too, so agent and
-# backend estimate the same distance from the same numbers unless a site measures its own.
-PATH_LOSS_EXPONENT: Final = 2.0
-
-# The wire caps distance_m at 10 km; both bounds are the backend's (backend/geo.py), so the agent's
-# estimate and the backend's agree to the centimetre the wire carries.
-MIN_DISTANCE_M: Final = 0.01
-MAX_DISTANCE_M: Final = 10_000.0
+# The distance model's numbers (1 m power, dBm range, path-loss exponent, bounds) are the contract's:
+# beacon_agent/contract/distance.py.
 
 # --- aggregation (beacon_agent.aggregate) -------------------------------------------------------
 

@@ -34,7 +34,7 @@ import aiosqlite
 import structlog
 
 from beacon_agent.constants import REPORT_BATCH_MAX
-from beacon_agent.wire import Sighting, SightingBatch
+from beacon_agent.contract.wire import Sighting, SightingBatch
 
 log = structlog.get_logger(__name__)
 

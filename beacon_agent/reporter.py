@@ -33,8 +33,8 @@ from pydantic import ValidationError
 
 from beacon_agent.backoff import backoff_delay
 from beacon_agent.constants import BACKOFF_BASE_S, BACKOFF_CAP_S
+from beacon_agent.contract.wire import Heartbeat, HeartbeatAck, Problem, PromptView, SightingAck
 from beacon_agent.outbox import Outbox, OutboxError, Pending
-from beacon_agent.wire import Heartbeat, HeartbeatAck, Problem, PromptView, SightingAck
 
 log = structlog.get_logger(__name__)
 

@@ -46,7 +46,7 @@ from beacon_agent.bluez import (
     BluezWatch,
     connect_system_bus,
 )
-from beacon_agent.wire import ScannerState
+from beacon_agent.contract.wire import ScannerState
 
 __all__ = ["BACKEND", "BEACON_OR_PATTERNS", "OnAdvertisement", "Scanner", "or_patterns_for"]
 

@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import structlog
 
-from beacon_agent import version
 from beacon_agent.aggregate import Aggregator
 from beacon_agent.config import AgentConfig
 from beacon_agent.constants import MAX_UNSAVED_SIGHTINGS
-from beacon_agent.frames import decode
+from beacon_agent.contract import version
+from beacon_agent.contract.frames import decode
+from beacon_agent.contract.wire import Heartbeat, ScannerState, Sighting
 from beacon_agent.outbox import Outbox, OutboxError
 from beacon_agent.reporter import Reporter
 from beacon_agent.scanner import Scanner
-from beacon_agent.wire import Heartbeat, ScannerState, Sighting
 
 if TYPE_CHECKING:
     from beacon_agent.advertiser import Advertiser

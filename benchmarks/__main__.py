@@ -2,10 +2,10 @@
 
 Sections (`--only http,agent,sim`, default all):
 
-- http:  the backend under wrk (issue "Backend v1"), see `benchmarks/http_bench.py`
+- http:  the backend under wrk (issue "Backend v1"), see `benchmarks/http/bench.py`
 - agent: the beacon agent through the fake BlueZ vs a bare BleakScanner and Theengs Gateway
-         (issue "Beacon agent"), see `benchmarks/agent_bench.py`
-- sim:   the simulator's pace (issue "Simulator"), see `benchmarks/sim_bench.py`
+         (issue "Beacon agent"), see `benchmarks/agent/bench.py`
+- sim:   the simulator's pace (issue "Simulator"), see `benchmarks/sim/bench.py`
 
 Prints progress while it runs, then a table of figure, baseline and ratio, and writes
 `benchmarks/results.json`: a list of {"name", "figure", "unit", "baseline", "ratio"} (plus the
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from benchmarks import wrk
-from benchmarks.http_bench import Result
+from benchmarks.http.bench import Result
 
 HERE = Path(__file__).resolve().parent
 SECTIONS: Final = ("http", "agent", "sim")
@@ -77,7 +77,7 @@ def main() -> int:
     seconds = args.seconds or (3.0 if args.quick else 10.0)
     sites = args.sites or (20_000 if args.quick else 1_000_000)
     args.out.mkdir(parents=True, exist_ok=True)
-    from beacon_agent import logs
+    from beacon_agent.contract import logs
 
     logs.configure("console", "warning")  # the fake BlueZ's and the bus's debug lines stay out of the table
 
@@ -107,7 +107,7 @@ def _found(tool: str) -> bool:
 
 
 def _http(out: Path, seconds: float, sites: int, say: Callable[[str], None]) -> list[Result]:
-    from benchmarks.http_bench import ROUNDS, Bench, round_seconds
+    from benchmarks.http.bench import ROUNDS, Bench, round_seconds
 
     say(
         f"wrk -t{wrk.THREADS} -c{wrk.CONNECTIONS} on 127.0.0.1: each request load {round_seconds(seconds)} s in each"
@@ -117,13 +117,13 @@ def _http(out: Path, seconds: float, sites: int, say: Callable[[str], None]) -> 
 
 
 def _agent(out: Path, seconds: float, quick: bool, say: Callable[[str], None]) -> list[Result]:
-    from benchmarks.agent_bench import AgentBench
+    from benchmarks.agent.bench import AgentBench
 
     return AgentBench(out, seconds, quick, say).run()
 
 
 def _sim(out: Path, seconds: float, quick: bool, say: Callable[[str], None]) -> list[Result]:
-    from benchmarks.sim_bench import SimBench
+    from benchmarks.sim.bench import SimBench
 
     return SimBench(seconds, quick, say).run()
 

@@ -71,7 +71,7 @@ def running(command: list[str], port: int, log: Path, env: dict[str, str] | None
 
 def bare(log: Path) -> contextlib.AbstractContextManager[Server]:
     port = free_port()
-    return running([sys.executable, "-m", "benchmarks.bare_server", "--port", str(port)], port, log)
+    return running([sys.executable, "-m", "benchmarks.http.bare_server", "--port", str(port)], port, log)
 
 
 def backend(db: Path, log: Path) -> contextlib.AbstractContextManager[Server]:
@@ -94,12 +94,12 @@ def backend(db: Path, log: Path) -> contextlib.AbstractContextManager[Server]:
 def floor(
     db: Path, resolve_answer: Path, nearby_answer: Path, log: Path
 ) -> contextlib.AbstractContextManager[Server]:
-    """`benchmarks.floor_server`: the backend's edge with fixed answers, rate limited as `backend` is."""
+    """`benchmarks.http.floor_server`: the backend's edge with fixed answers, rate limited as `backend` is."""
     port = free_port()
     command = [
         sys.executable,
         "-m",
-        "benchmarks.floor_server",
+        "benchmarks.http.floor_server",
         "--port",
         str(port),
         "--db",

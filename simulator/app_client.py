@@ -20,7 +20,7 @@ import aiohttp
 import structlog
 from pydantic import BaseModel, ValidationError
 
-from beacon_agent.wire import (
+from beacon_agent.contract.wire import (
     Problem,
     PromptEvent,
     PromptEventType,

@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-from beacon_agent import logs
-from simulator.record import RunRecord
-from simulator.report import summary_lines
-from simulator.run import Progress, SimulationError, run_scenario
-from simulator.scenario import ScenarioError, bundled_scenarios, load_scenario
+from beacon_agent.contract import logs
+from simulator.engine.run import Progress, SimulationError, run_scenario
+from simulator.report.figures import summary_lines
+from simulator.report.record import RunRecord
+from simulator.world.scenario import ScenarioError, bundled_scenarios, load_scenario
 
 DEMO_SCENARIO: Final = "busy_street"
 # Five minutes of street in two and a half: real agents keep up easily, and a demo should not drag.

@@ -51,11 +51,12 @@ import random
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
-from beacon_agent.aggregate import estimate_distance_m, smooth, tx_power_at_1m
+from beacon_agent.aggregate import smooth
 from beacon_agent.backoff import backoff_delay
-from beacon_agent.frames import AltBeacon, EddystoneEid, EddystoneUid, IBeacon, decode
-from beacon_agent.keys import KeyKind, parse_key
-from beacon_agent.wire import (
+from beacon_agent.contract.distance import estimate_distance_m, tx_power_at_1m
+from beacon_agent.contract.frames import AltBeacon, EddystoneEid, EddystoneUid, IBeacon, decode
+from beacon_agent.contract.keys import KeyKind, parse_key
+from beacon_agent.contract.wire import (
     MAX_OBSERVATIONS,
     Observation,
     PromptEventType,
@@ -68,7 +69,7 @@ from beacon_agent.wire import (
 
 __all__ = ["AppConfig", "AppStats", "CompanionApp", "Display", "Shown"]
 
-_RSSI_MIN, _RSSI_MAX = -127, 20  # the wire's range (beacon_agent.wire.Rssi)
+_RSSI_MIN, _RSSI_MAX = -127, 20  # the wire's range (beacon_agent.contract.wire.Rssi)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from beacon_agent.frames import encode_ibeacon
+from beacon_agent.contract.frames import encode_ibeacon
 from simulator.bluez.bus import SYSTEM_BUS_ENV, PrivateBus
 from simulator.bluez.service import FakeBluez
 from tests.conftest import SITE, Backend

@@ -22,9 +22,9 @@ from beacon_agent.advertiser import (
     eid_rotation_in,
 )
 from beacon_agent.bluez import LEAdvertisement, connect_system_bus, explain, quiet_lost_bus_writes
-from beacon_agent.eid import compute_eid
-from beacon_agent.frames import AltBeacon, EddystoneEid, EddystoneUid, IBeacon, decode
-from beacon_agent.wire import (
+from beacon_agent.contract.eid import compute_eid
+from beacon_agent.contract.frames import AltBeacon, EddystoneEid, EddystoneUid, IBeacon, decode
+from beacon_agent.contract.wire import (
     AdvertiseAltBeacon,
     AdvertiseEddystoneEid,
     AdvertiseEddystoneUid,

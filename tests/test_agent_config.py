@@ -10,6 +10,7 @@ import pytest
 
 from beacon_agent import constants as c
 from beacon_agent.config import AgentConfig, ConfigError, describe_settings, load_config
+from beacon_agent.contract.distance import PATH_LOSS_EXPONENT
 
 MINIMAL = '[backend]\nurl = "https://nahbei.example.org/"\ntoken = "nba_s3cret"\n'
 TOKEN_ENV = {"NAHBEI_AGENT_BACKEND_TOKEN": "nba_from_env"}
@@ -42,7 +43,7 @@ def test_a_minimal_file_gets_working_defaults(tmp_path: Path) -> None:
     assert config.scan.uuids == [] and config.scan.namespaces == []
     assert config.scan.flush_interval_s == c.FLUSH_INTERVAL_S
     assert config.scan.rssi_half_life_s == c.RSSI_HALF_LIFE_S
-    assert config.scan.path_loss_exponent == c.PATH_LOSS_EXPONENT
+    assert config.scan.path_loss_exponent == PATH_LOSS_EXPONENT
     assert config.scan.watchdog_quiet_s == c.WATCHDOG_QUIET_S
     assert config.outbox.path == Path(c.OUTBOX_PATH)
     assert config.outbox.max_sightings == c.OUTBOX_MAX_SIGHTINGS

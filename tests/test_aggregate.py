@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from beacon_agent import constants as c
-from beacon_agent.aggregate import Aggregator, estimate_distance_m, smooth, smoothing_weight, tx_power_at_1m
+from beacon_agent.aggregate import Aggregator, smooth, smoothing_weight
 from beacon_agent.config import ScanSection
-from beacon_agent.frames import (
+from beacon_agent.contract.distance import MAX_DISTANCE_M, MIN_DISTANCE_M, estimate_distance_m, tx_power_at_1m
+from beacon_agent.contract.frames import (
     AltBeacon,
     EddystoneEid,
     EddystoneEtlm,
@@ -25,7 +26,7 @@ from beacon_agent.frames import (
     advertisement,
     decode,
 )
-from beacon_agent.wire import Sighting, SightingBatch
+from beacon_agent.contract.wire import Sighting, SightingBatch
 
 UUID_A = "426c7565-4368-6172-6d42-6561636f6e73"
 UUID_B = "fda50693-a4e2-4fb1-afcf-c6eb07647825"
@@ -233,8 +234,8 @@ def test_distance_follows_the_smoothed_value_not_the_mean() -> None:
 
 
 def test_distance_is_clamped_to_the_wire_range() -> None:
-    assert estimate_distance_m(20, -127, 1.0) == c.MIN_DISTANCE_M
-    assert estimate_distance_m(-127, 20, 0.1) == c.MAX_DISTANCE_M
+    assert estimate_distance_m(20, -127, 1.0) == MIN_DISTANCE_M
+    assert estimate_distance_m(-127, 20, 0.1) == MAX_DISTANCE_M
     assert estimate_distance_m(-70, None, 2.0) is None
 
 

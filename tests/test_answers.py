@@ -11,7 +11,7 @@ from backend.answers import prompt_view, site_card
 from backend.models import Prompt, PromptIn, Site
 from backend.prompts import current_prompts, current_until, view_in
 from backend.storage.rows import SiteRow, StoredPrompt, stored_prompt
-from beacon_agent.wire import SiteView
+from beacon_agent.contract.wire import SiteView
 
 PROMPTS = [
     {"kind": "volunteer", "texts": {"de": {"title": "Helfen", "body": "Wir suchen Ehrenamtliche."}}},

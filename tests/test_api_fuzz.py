@@ -52,7 +52,7 @@ from backend.models import (
     SitePatch,
     StatsQuery,
 )
-from beacon_agent.wire import (
+from beacon_agent.contract.wire import (
     Heartbeat,
     LangQuery,
     NearbyQuery,

@@ -7,7 +7,7 @@ from typing import Any
 
 from backend.eids import beacon_clock
 from backend.storage import EidBeacon
-from beacon_agent.eid import compute_eid
+from beacon_agent.contract.eid import compute_eid
 from tests.conftest import SITE, Backend, prompt_body
 
 IB_UUID = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"

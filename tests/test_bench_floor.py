@@ -1,4 +1,4 @@
-"""The benchmarks' floor (`benchmarks/floor_server.py`) must do every check the real endpoints do,
+"""The benchmarks' floor (`benchmarks/http/floor_server.py`) must do every check the real endpoints do,
 or the floor it reports would be too low and explain nothing: it answers its fixed body only to
 requests the real backend would answer, and refuses the others the same way."""
 
@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from backend.http.app import create_app
 from backend.http.routes import OPERATIONS
-from benchmarks.floor_server import fixed
+from benchmarks.http.floor_server import fixed
 from tests.conftest import make_settings
 
 RESOLVE_ANSWER = b'{"sites":[{"fixed":true}]}'

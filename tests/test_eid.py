@@ -9,9 +9,9 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from beacon_agent.eid import compute_eid, eids_around, temporary_key
-from beacon_agent.frames import decode, encode_eddystone_eid
-from beacon_agent.keys import eddystone_eid_key
+from beacon_agent.contract.eid import compute_eid, eids_around, temporary_key
+from beacon_agent.contract.frames import decode, encode_eddystone_eid
+from beacon_agent.contract.keys import eddystone_eid_key
 
 # RadiusNetworks/ephemeral_calc spec/encryptor_spec.rb: identity key 0102030405060708090A111213141516,
 # rotation exponent 10, beacon time 0 (initial time "now") and 2000 (initial time "now - 2000").

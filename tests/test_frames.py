@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from beacon_agent.frame_types import URL_EXPANSIONS, URL_SCHEMES, Frame
-from beacon_agent.frames import (
+from beacon_agent.contract.frame_types import URL_EXPANSIONS, URL_SCHEMES, Frame
+from beacon_agent.contract.frames import (
     AltBeacon,
     EddystoneEid,
     EddystoneEtlm,
@@ -30,8 +30,8 @@ from beacon_agent.frames import (
     encode_ibeacon,
     encode_url,
 )
-from beacon_agent.keys import is_key
-from beacon_agent.wire import Telemetry
+from beacon_agent.contract.keys import is_key
+from beacon_agent.contract.wire import Telemetry
 from tests.reliability.figures import Figures, scaled
 
 EDDYSTONE = "0000feaa-0000-1000-8000-00805f9b34fb"

@@ -15,11 +15,11 @@ from backend.geo import (
     Box,
     bounding_boxes,
     check_lat_lon,
-    estimate_distance_m,
     haversine_m,
     search_radii,
     within_radius,
 )
+from beacon_agent.contract.distance import estimate_distance_m
 
 lats = st.floats(min_value=-90.0, max_value=90.0)
 lons = st.floats(min_value=-180.0, max_value=180.0)

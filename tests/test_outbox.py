@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
+from beacon_agent.contract.wire import Sighting
 from beacon_agent.outbox import Outbox, OutboxFull, to_drop
-from beacon_agent.wire import Sighting
 
 IB = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +130,7 @@ _WRITER = """
 import asyncio, sys
 from datetime import UTC, datetime
 from beacon_agent.outbox import Outbox
-from beacon_agent.wire import Sighting
+from beacon_agent.contract.wire import Sighting
 
 async def main(path: str, size: int) -> None:
     at = datetime.now(UTC)

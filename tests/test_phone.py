@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from beacon_agent.frame_types import EDDYSTONE_UUID
-from beacon_agent.frames import encode_eddystone_eid, encode_eddystone_uid, encode_ibeacon
-from beacon_agent.wire import (
+from beacon_agent.contract.frame_types import EDDYSTONE_UUID
+from beacon_agent.contract.frames import encode_eddystone_eid, encode_eddystone_uid, encode_ibeacon
+from beacon_agent.contract.wire import (
     PromptEventType,
     PromptKind,
     PromptView,

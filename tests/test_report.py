@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from simulator.record import Alert, RssiSample, RunRecord, ShownPrompt, WalkerTrack
-from simulator.report import figures, findings, noise_margin, percentile, summary_lines, write_report
-from simulator.scenario import Scenario, load_scenario
-from simulator.world import World
+from simulator.report.figures import figures, findings, noise_margin, percentile, summary_lines, write_report
+from simulator.report.record import Alert, RssiSample, RunRecord, ShownPrompt, WalkerTrack
+from simulator.world.scenario import Scenario, load_scenario
+from simulator.world.world import World
 
 HOSPIZ = "Hospiz Sonnenhof"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -21,9 +21,9 @@ from structlog.testing import capture_logs
 
 from backend.http.app import create_app
 from beacon_agent.backoff import backoff_ceiling
+from beacon_agent.contract.wire import Heartbeat, HeartbeatAck, ScannerState, Sighting
 from beacon_agent.outbox import Outbox
 from beacon_agent.reporter import TOKEN_REJECTED_MESSAGE, Reporter, ReporterStatus
-from beacon_agent.wire import Heartbeat, HeartbeatAck, ScannerState, Sighting
 from tests.conftest import SITE, Backend, BackendFactory, prompt_body
 
 IB = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"

@@ -16,10 +16,10 @@ from typing import Any, Literal
 import pytest
 
 from beacon_agent.advertiser import Advertiser
-from beacon_agent.eid import compute_eid
-from beacon_agent.frames import EddystoneEid, Frame, decode
+from beacon_agent.contract.eid import compute_eid
+from beacon_agent.contract.frames import EddystoneEid, Frame, decode
+from beacon_agent.contract.wire import AdvertiseEddystoneEid, ScannerState
 from beacon_agent.scanner import BEACON_OR_PATTERNS, Scanner, or_patterns_for
-from beacon_agent.wire import AdvertiseEddystoneEid, ScannerState
 from simulator.bluez.advertising import AdvertisementEvent, RegisteredAdvertisement
 from simulator.bluez.bus import PrivateBus
 from simulator.bluez.service import FakeBluez

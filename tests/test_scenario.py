@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from beacon_agent.keys import is_key
-from simulator.scenario import (
+from beacon_agent.contract.keys import is_key
+from simulator.world.scenario import (
     EddystoneEidSpec,
     EddystoneUidSpec,
     IBeaconSpec,

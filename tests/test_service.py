@@ -9,7 +9,7 @@ import aiohttp
 from structlog.testing import capture_logs
 
 from beacon_agent.config import AgentConfig
-from beacon_agent.frames import decode, encode_ibeacon
+from beacon_agent.contract.frames import decode, encode_ibeacon
 from beacon_agent.service import Agent
 
 UUID = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"

@@ -18,15 +18,15 @@ from pathlib import Path
 import pytest
 
 from simulator import cli
-from simulator.beacons import BeaconInfo
-from simulator.engine_agents import NO_DBUS_DAEMON
+from simulator.engine.agents import NO_DBUS_DAEMON
+from simulator.engine.run import AGENT_EXIT_NOTE, AgentMode, SimulationError, run_scenario
 from simulator.phone import AppConfig
-from simulator.record import RunRecord, ShownPrompt
-from simulator.report import write_report
-from simulator.run import AGENT_EXIT_NOTE, AgentMode, SimulationError, run_scenario
-from simulator.scenario import EddystoneEidSpec, Scenario, WalkerGroup, load_scenario
-from simulator.walkers import Walker
-from simulator.world import World
+from simulator.report.figures import write_report
+from simulator.report.record import RunRecord, ShownPrompt
+from simulator.world.beacons import BeaconInfo
+from simulator.world.scenario import EddystoneEidSpec, Scenario, WalkerGroup, load_scenario
+from simulator.world.walkers import Walker
+from simulator.world.world import World
 from tests.test_report import DESIGN_KEYS
 
 SEED = 1
@@ -223,7 +223,7 @@ async def test_the_real_agent_through_the_fake_bluez_delivers_every_sighting_and
 async def test_without_dbus_daemon_real_agents_say_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("simulator.run.find_dbus_daemon", lambda: None)
+    monkeypatch.setattr("simulator.engine.run.find_dbus_daemon", lambda: None)
     with pytest.raises(SimulationError) as caught:
         await run_scenario(load_scenario("quiet_street"), seed=SEED, folder=tmp_path, progress=None)
     assert "`dbus` package" in str(caught.value) and "--agents inline" in str(caught.value)

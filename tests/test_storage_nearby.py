@@ -9,7 +9,7 @@ from pathlib import Path
 from backend.geo import haversine_m
 from backend.models import PromptIn, SiteIn
 from backend.storage.sqlite import SqliteStorage
-from beacon_agent.wire import SiteKind
+from beacon_agent.contract.wire import SiteKind
 
 CENTRES = [(51.34, 12.37), (51.5, 12.5), (0.0, 179.95), (0.0, -179.99), (52.0, 13.0), (89.999, 0.0)]
 

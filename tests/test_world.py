@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from backend.geo import haversine_m
-from beacon_agent.eid import compute_eid
-from beacon_agent.frames import EddystoneEid, EddystoneTlm, decode
-from simulator.beacons import ADV_DELAY_MAX_S
-from simulator.scenario import EddystoneEidSpec, Scenario, load_scenario
-from simulator.world import Emission, World, main
+from beacon_agent.contract.eid import compute_eid
+from beacon_agent.contract.frames import EddystoneEid, EddystoneTlm, decode
+from simulator.world.beacons import ADV_DELAY_MAX_S
+from simulator.world.scenario import EddystoneEidSpec, Scenario, load_scenario
+from simulator.world.world import Emission, World, main
 
 QUIET: dict[str, Any] = {"packet_loss": 0.0, "shadowing_sigma_db": 4.0, "sensitivity_dbm": -127.0}
 

@@ -28,7 +28,7 @@ from backend.models import (
     StatsQuery,
 )
 from backend.storage.rows import utc
-from beacon_agent.wire import PromptEventType
+from beacon_agent.contract.wire import PromptEventType
 
 
 def _changed(call: Call, result: BaseModel | None) -> BaseModel | None:

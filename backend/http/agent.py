@@ -13,8 +13,8 @@ from backend.http.operations import Call
 from backend.prompts import views
 from backend.sighting_time import agent_offset, on_server_clock
 from backend.storage import AgentPrincipal, StoredSighting
-from beacon_agent.keys import EID_PREFIX, KeyKind, parse_key
-from beacon_agent.wire import (
+from beacon_agent.contract.keys import EID_PREFIX, KeyKind, parse_key
+from beacon_agent.contract.wire import (
     Advertise,
     AdvertiseAltBeacon,
     AdvertiseEddystoneEid,

@@ -23,7 +23,7 @@ from backend.http.state import STATE, AppState
 from backend.ratelimit import RateLimiter
 from backend.storage import Storage
 from backend.storage.sqlite import SqliteStorage
-from beacon_agent import version
+from beacon_agent.contract import version
 
 log = structlog.get_logger(__name__)
 

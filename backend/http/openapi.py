@@ -12,7 +12,13 @@ from pydantic.json_schema import JsonSchemaMode
 from backend.config import Settings
 from backend.http.operations import Operation
 from backend.models import MAX_ID
-from beacon_agent.wire import MAX_LIMIT, MAX_OBSERVATIONS, MAX_RADIUS_M, MAX_SIGHTINGS_PER_BATCH, Problem
+from beacon_agent.contract.wire import (
+    MAX_LIMIT,
+    MAX_OBSERVATIONS,
+    MAX_RADIUS_M,
+    MAX_SIGHTINGS_PER_BATCH,
+    Problem,
+)
 
 _REF = "#/components/schemas/{model}"
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": _REF.format(model="Problem")}}}

@@ -17,7 +17,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from backend.errors import DomainError
-from beacon_agent.wire import FieldError, Problem
+from beacon_agent.contract.wire import FieldError, Problem
 
 log = structlog.get_logger(__name__)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backend import geo
 from backend.answers import SiteCard, render_site, render_sites
 from backend.errors import NotFound
 from backend.http.operations import Call, RawJson
 from backend.prompts import language_preferences
 from backend.storage.rows import hour_of
-from beacon_agent.keys import EID_PREFIX
-from beacon_agent.wire import (
+from beacon_agent.contract.distance import estimate_distance_m
+from beacon_agent.contract.keys import EID_PREFIX
+from beacon_agent.contract.wire import (
     LangQuery,
     NearbyQuery,
     Observation,
@@ -89,7 +89,7 @@ async def _locate(call: Call, observation: Observation) -> tuple[int, float | No
             return None
         site_id, registered_power = ref.site_id, ref.tx_power
     tx_power = observation.tx_power if observation.tx_power is not None else registered_power
-    return site_id, geo.estimate_distance_m(observation.rssi, tx_power, state.settings.path_loss_exponent)
+    return site_id, estimate_distance_m(observation.rssi, tx_power, state.settings.path_loss_exponent)
 
 
 def _closer(candidate: float | None, current: float | None) -> bool:

@@ -28,7 +28,7 @@ from backend.models import (
     SiteStats,
     StatsQuery,
 )
-from beacon_agent.wire import (
+from beacon_agent.contract.wire import (
     Heartbeat,
     HeartbeatAck,
     LangQuery,

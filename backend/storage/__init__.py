@@ -26,7 +26,7 @@ from backend.models import (
     SitePatch,
 )
 from backend.storage.rows import MaterialOf, SiteMaterial, SiteRow, StoredPrompt
-from beacon_agent.wire import Heartbeat, PromptEventType, Region, Sighting, SiteKind
+from beacon_agent.contract.wire import Heartbeat, PromptEventType, Region, Sighting, SiteKind
 
 
 @dataclass(frozen=True, slots=True)

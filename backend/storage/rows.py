@@ -11,7 +11,7 @@ from pydantic_core import from_json
 
 from backend.models import AltBeaconIn, BeaconIn, EddystoneEidIn, EddystoneUidIn, IBeaconIn, Prompt, Site
 from backend.schedule import ScheduleWindow
-from beacon_agent import keys
+from beacon_agent.contract import keys
 
 
 def utc(ts: float | None) -> datetime | None:

@@ -71,7 +71,7 @@ from backend.storage.rows import (
     utc,
 )
 from backend.storage.schema import MIGRATIONS
-from beacon_agent.wire import Heartbeat, PromptEventType, Region, SiteKind
+from beacon_agent.contract.wire import Heartbeat, PromptEventType, Region, SiteKind
 
 T = TypeVar("T")
 

@@ -4,8 +4,8 @@ Read in this order: `bus` (the private dbus-daemon), `service` (`FakeBluez`, the
 the bluetoothd side: `daemon` (one bluetoothd life on the bus), `adapter` (Adapter1 and discovery),
 `device` (Device1 objects and their signals), `advertising` (LEAdvertisingManager1), `monitor`
 (AdvertisementMonitorManager1, passive scans); the pure rules in `discovery` and `adv_data`;
-`connection` (dbus-fast made flood-proof); `control` and `__main__` (the fake in its own process);
-`throughput` (the benchmark).
+`connection` (dbus-fast made flood-proof); `control` and `__main__` (the fake in its own process).
+Its throughput rig is a benchmark: `benchmarks/sim/throughput.py`.
 """
 
 from simulator.bluez.adv_data import Advertisement

@@ -10,7 +10,7 @@ import contextlib
 import signal
 from collections.abc import Sequence
 
-from beacon_agent import logs
+from beacon_agent.contract import logs
 from simulator.bluez.bus import PrivateBus
 from simulator.bluez.control import serve_stdio
 from simulator.bluez.defs import DEVICE_TIMEOUT_S

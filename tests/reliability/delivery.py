@@ -25,7 +25,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from beacon_agent.frames import encode_ibeacon
+from beacon_agent.contract.frames import encode_ibeacon
 from simulator.bluez.service import FakeBluez
 from tests.agents import IB_UUID, ROOT
 from tests.backend_process import backend_command, backend_env, free_port

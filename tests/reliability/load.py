@@ -1,7 +1,7 @@
 """Load and soak: the companion apps' mixed traffic for wrk, the backend's memory, and a fleet of agents.
 
 - `mixed_script` writes a wrk Lua script that draws each request at random from what a seeded database
-  (`benchmarks.seed`) holds, in the proportions of `MIX`, and counts the answers by status class into
+  (`benchmarks.http.seed`) holds, in the proportions of `MIX`, and counts the answers by status class into
   a JSON file when wrk is done (wrk itself only counts "non-2xx").
 - `Memory` reads a process's resident memory, and `growth` judges its trend.
 - `Fleet` runs real agent processes (`python -m beacon_agent run`), each scanning with bleak through its
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from beacon_agent.frames import encode_ibeacon
-from benchmarks.seed import UUID, Area
+from beacon_agent.contract.frames import encode_ibeacon
+from benchmarks.http.seed import UUID, Area
 from simulator.bluez.bus import PrivateBus
 from simulator.bluez.service import FakeBluez
 from tests.agents import IB_UUID, AgentProcess, write_config
@@ -38,7 +38,7 @@ PHONE_DATA: Final = {0x004C: bytes([0x10, 0x05, 0x01, 0x1C, 0x0F, 0x2A, 0x3B])} 
 
 
 def mixed_script(folder: Path, sites: int, counts: Path) -> Path:
-    """A wrk script for the database `benchmarks.seed.database(folder, sites)`; answers go to `counts`."""
+    """A wrk script for the database `benchmarks.http.seed.database(folder, sites)`; answers go to `counts`."""
     area = Area.for_sites(sites)
     resolve, nearby, site = MIX["resolve"], MIX["resolve"] + MIX["nearby"], 100 - MIX["events"]
     types = ", ".join(f'"{t}"' for t in EVENT_TYPES)
@@ -232,7 +232,7 @@ class Fleet:
 
 
 def _ibeacon(index: int) -> dict[int, bytes]:
-    """The manufacturer data of the seeded database's iBeacon `index` (`benchmarks.seed.ibeacon_key`)."""
+    """The manufacturer data of the seeded database's iBeacon `index` (`benchmarks.http.seed.ibeacon_key`)."""
     major, minor = divmod(index, 65535)
     company, payload = encode_ibeacon(UUID, major + 1, minor + 1, -59)
     return {company: payload}

@@ -14,9 +14,9 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from beacon_agent import logs
-from simulator.run import run_scenario
-from simulator.scenario import load_scenario
+from beacon_agent.contract import logs
+from simulator.engine.run import run_scenario
+from simulator.world.scenario import load_scenario
 
 
 def main() -> None:

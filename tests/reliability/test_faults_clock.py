@@ -20,10 +20,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from beacon_agent.eid import compute_eid
+from beacon_agent.contract.eid import compute_eid
+from beacon_agent.contract.wire import Sighting
 from beacon_agent.outbox import Outbox
 from beacon_agent.reporter import Reporter
-from beacon_agent.wire import Sighting
 from tests.agents import eventually
 from tests.conftest import SITE, Backend, prompt_body
 from tests.reliability.figures import Figures

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from beacon_agent.frames import encode_ibeacon
+from beacon_agent.contract.frames import encode_ibeacon
 from simulator.bluez.advertising import AdvertisementEvent, RegisteredAdvertisement
 from simulator.bluez.bus import PrivateBus
 from simulator.bluez.service import FakeBluez

@@ -3,7 +3,7 @@ report into the same backend, for ten minutes in ``make reliability``.
 
 One run serves both tests (a module fixture): the backend is a process of its own (``nahbei-backend
 serve``, via `benchmarks.servers`) on a database seeded with `SITES` sites, one iBeacon and one
-published prompt each (`benchmarks.seed`); its rate limits are raised because every client here is
+published prompt each (`benchmarks.http.seed`); its rate limits are raised because every client here is
 127.0.0.1. While wrk sends the mix of `tests.reliability.load.MIX` (``-t2 -c64``, unthrottled), the
 fleet's agents hear their sites' beacons through their fake BlueZ and report every second. ``
 NAHBEI_SOAK_S`` sets the duration while developing (default: 45 s, or 600 s with
@@ -25,9 +25,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from benchmarks import seed, servers, wrk
+from benchmarks import servers, wrk
+from benchmarks.http import seed
 from simulator.bluez.bus import find_dbus_daemon
-from simulator.engine_agents import poll
+from simulator.engine.agents import poll
 from tests.reliability.figures import Figures, scaled
 from tests.reliability.load import TICK_S, Answers, Fleet, Memory, growth, mixed_script
 

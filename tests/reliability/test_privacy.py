@@ -20,9 +20,9 @@ import pytest
 
 from simulator.bluez.bus import find_dbus_daemon
 from simulator.cli import DEMO_SCENARIO, DEMO_SPEED
-from simulator.engine_backend import SETTINGS_NOTES
-from simulator.scenario import load_scenario
-from simulator.world import World
+from simulator.engine.backend import SETTINGS_NOTES
+from simulator.world.scenario import load_scenario
+from simulator.world.world import World
 from tests.agents import ROOT
 from tests.reliability.audit import Finding, radio_spellings, search, search_bytes
 from tests.reliability.figures import Figures, full
