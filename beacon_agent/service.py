@@ -1,9 +1,9 @@
-"""The running agent: one scanner feeding the aggregator, flushes into the outbox, a reporter sending
-it, heartbeats, and the advertiser doing what the backend asks.
+"""The running agent: bleak's scanner and the advertiser around the agent's core (`core.AgentCore`),
+with the loops that flush it every window and send its heartbeats.
 
-A sighting's path through the agent, in files: `scanner` (bleak's callback) → `frames.decode` →
-`aggregate.Aggregator.add` → every flush window `Aggregator.flush` → `outbox.Outbox.put_all` →
-`reporter.Reporter` → `POST /v1/agent/sightings`.
+A sighting's path through the agent, in files: `scanner` (bleak's callback) → `core.AgentCore.hear`
+(`frames.decode` → `aggregate.Aggregator.add`) → every flush window `AgentCore.flush`
+(`Aggregator.flush` → `outbox.Outbox.put_all`) → `reporter.Reporter` → `POST /v1/agent/sightings`.
 
 SIGTERM (systemd's stop) ends `run`: the window so far is flushed into the outbox before the agent
 exits, so a restart loses nothing that was heard.
@@ -15,20 +15,15 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import structlog
 
-from beacon_agent.aggregate import Aggregator
 from beacon_agent.config import AgentConfig
-from beacon_agent.constants import MAX_UNSAVED_SIGHTINGS
-from beacon_agent.contract import version
-from beacon_agent.contract.frames import decode
-from beacon_agent.contract.wire import Heartbeat, ScannerState, Sighting
-from beacon_agent.outbox import Outbox, OutboxError
-from beacon_agent.reporter import Reporter
+from beacon_agent.core import AgentCore
+from beacon_agent.outbox import OutboxError
 from beacon_agent.scanner import Scanner
 
 if TYPE_CHECKING:
@@ -48,24 +43,17 @@ class Agent:
         rng: random.Random | None = None,
     ) -> None:
         self.config = config
-        self._clock = clock
-        self._monotonic = monotonic
-        self._started = monotonic()
         self._rng = rng or random.Random()
-        self.aggregator = Aggregator.from_config(config.scan)
-        self.outbox = Outbox(
-            config.outbox.path, config.outbox.max_sightings, batch_max=config.report.batch_max
-        )
-        self.reporter = Reporter(
+        self.core = AgentCore(
+            config,
             session,
-            config.backend.url,
-            config.backend.token.get_secret_value(),
-            self.outbox,
-            self._rng,
             clock=clock,
+            monotonic=monotonic,
+            rng=self._rng,
+            scanner_state=lambda: self.scanner.state,
         )
         self.scanner = Scanner(
-            self._handle_advertisement,
+            self.core.hear,
             mode=config.scan.mode,
             adapter=config.scan.adapter,
             watchdog_quiet_s=config.scan.watchdog_quiet_s,
@@ -79,19 +67,15 @@ class Agent:
             from beacon_agent.advertiser import Advertiser
 
             self.advertiser = Advertiser(config.scan.adapter, clock=clock)
-        # Sightings a full disk kept out of the outbox: held (bounded) and saved with the next flush.
-        self._unsaved: list[Sighting] = []
-        self._lost_unsaved = 0
-        self._saving_failed: str | None = None  # why the last flush could not write the outbox
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Scan, flush, report and beat until `stop` is set; then save what was heard and close."""
-        await self.outbox.open()
+        await self.core.open()
         try:
             self._spawn(self.scanner.run(), "scanner")
-            self._spawn(self.reporter.run(), "reporter")
-            self._spawn(self._every(self.config.scan.flush_interval_s, self.flush), "flush")
+            self._spawn(self.core.reporter.run(), "reporter")
+            self._spawn(self._every(self.config.scan.flush_interval_s, self.core.flush), "flush")
             # The first heartbeat at once: the site sees the agent, and advertising starts, without a wait.
             self._spawn(
                 self._every(self.config.report.heartbeat_interval_s, self.heartbeat, first=0.0), "heartbeat"
@@ -104,80 +88,27 @@ class Agent:
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._tasks.clear()
             with contextlib.suppress(OutboxError):
-                await self.flush()
+                await self.core.flush()
             if self.advertiser is not None:
                 await self.advertiser.apply(None)
-            await self.outbox.close()
-            log.info("agent stopped", outbox_depth=self.outbox.depth)
-
-    def _handle_advertisement(
-        self,
-        address: str,
-        rssi: int,
-        manufacturer_data: Mapping[int, bytes],
-        service_data: Mapping[str, bytes],
-    ) -> None:
-        frames = decode(manufacturer_data, service_data)
-        if frames:
-            self.aggregator.add(address, rssi, frames, self._clock())
-
-    async def flush(self) -> None:
-        """The window so far into the outbox; on a full disk, keep it (bounded) for the next try."""
-        sightings = self._unsaved + self.aggregator.flush(self._clock())
-        self._unsaved = []
-        if not sightings:
-            return
-        try:
-            await self.outbox.put_all(sightings)
-        except OutboxError as error:
-            keep = sightings[-MAX_UNSAVED_SIGHTINGS:]
-            self._lost_unsaved += len(sightings) - len(keep)
-            self._unsaved = keep
-            # Once per episode: an error every flush window would fill the journal, often on the very
-            # card that is full. The retries are logged at debug level.
-            emit = log.debug if self._saving_failed else log.error
-            self._saving_failed = f"cannot write {self.outbox.path}: {error}"[:300]
-            emit(
-                "cannot save sightings to the outbox; still scanning, holding them in memory",
-                outbox=str(self.outbox.path),
-                error=str(error),
-                held=len(keep),
-                lost=self._lost_unsaved,
-            )
-        else:
-            if self._saving_failed:
-                log.info("the outbox takes sightings again", saved=len(sightings), lost=self._lost_unsaved)
-            self._saving_failed = None
+            await self.core.close()
+            log.info("agent stopped", outbox_depth=self.core.outbox.depth)
 
     async def heartbeat(self) -> None:
-        ack = await self.reporter.heartbeat(self.status())
+        ack = await self.core.heartbeat()
         if ack is not None and self.advertiser is not None:
             await self.advertiser.apply(ack.advertise)
-
-    def status(self) -> Heartbeat:
-        """What the next heartbeat tells the backend (and through its health API, the site's staff)."""
-        return Heartbeat(
-            version=version(),
-            uptime_s=round(self._monotonic() - self._started, 1),
-            scanner=self.scanner.state,
-            outbox_depth=self.outbox.depth + len(self._unsaved),
-            dropped=self.outbox.dropped + self._lost_unsaved,
-            set_aside=self.outbox.set_aside_count,
-            outbox_error=self._saving_failed,
-        )
 
     def diagnostics(self) -> dict[str, Any]:
         return {
             "scanner": self.scanner.diagnostics(),
-            "aggregator": self.aggregator.diagnostics(),
-            "reporter": self.reporter.diagnostics(),
+            **self.core.diagnostics(),
             "advertiser": self.advertiser.diagnostics() if self.advertiser else None,
-            "unsaved": len(self._unsaved),
         }
 
     @property
     def healthy(self) -> bool:
-        return self.reporter.healthy and self.scanner.state in (ScannerState.SCANNING, ScannerState.DISABLED)
+        return self.core.healthy
 
     async def _every(
         self, seconds: float, job: Callable[[], Coroutine[Any, Any, None]], first: float | None = None

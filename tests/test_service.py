@@ -19,7 +19,7 @@ def hear(agent: Agent, minors: range, at: float) -> None:
     """Each beacon (one per minor) heard once."""
     for minor in minors:
         company, payload = encode_ibeacon(UUID, 7, minor, -59)
-        agent.aggregator.add(f"AA:BB:CC:00:00:{minor:02X}", -60, decode({company: payload}, {}), at)
+        agent.core.aggregator.add(f"AA:BB:CC:00:00:{minor:02X}", -60, decode({company: payload}, {}), at)
 
 
 async def test_a_full_disk_is_one_error_naming_the_outbox_and_held_sightings_are_saved_later(
@@ -32,11 +32,11 @@ async def test_a_full_disk_is_one_error_naming_the_outbox_and_held_sightings_are
     now = time.time()
     async with aiohttp.ClientSession() as session:
         agent = Agent(config, session, clock=lambda: now)
-        await agent.outbox.open()
+        await agent.core.outbox.open()
         try:
             hear(agent, range(0, 30), now)
-            await agent.flush()
-            db = agent.outbox._db  # its page limit stands in for the size of the disk
+            await agent.core.flush()
+            db = agent.core.outbox._db  # its page limit stands in for the size of the disk
             assert db is not None
             async with db.execute("PRAGMA page_count") as cursor:
                 row = await cursor.fetchone()
@@ -45,17 +45,17 @@ async def test_a_full_disk_is_one_error_naming_the_outbox_and_held_sightings_are
             with capture_logs() as logs:
                 for flush in range(1, 4):
                     hear(agent, range(30 * flush, 30 * flush + 30), now)
-                    await agent.flush()
-                    assert agent.outbox.depth == 30  # the disk is full: nothing more got in
-                    problem = agent.status().outbox_error  # the site's staff see it as OUTBOX_FAILING
+                    await agent.core.flush()
+                    assert agent.core.outbox.depth == 30  # the disk is full: nothing more got in
+                    problem = agent.core.status().outbox_error  # the site's staff see it as OUTBOX_FAILING
                     assert problem is not None and str(path) in problem and "full" in problem
                 await db.execute("PRAGMA max_page_count = 1073741823")  # space returns
-                await agent.flush()
-                assert agent.status().outbox_error is None
+                await agent.core.flush()
+                assert agent.core.status().outbox_error is None
         finally:
-            await agent.outbox.close()
+            await agent.core.outbox.close()
     errors = [e for e in logs if e["log_level"] == "error"]
     assert len(errors) == 1, logs
     assert errors[0]["outbox"] == str(path) and "disk is full" in errors[0]["error"]
     assert [e["event"] for e in logs if e["log_level"] == "info"] == ["the outbox takes sightings again"]
-    assert agent.outbox.depth == 120 and agent.outbox.dropped == 0
+    assert agent.core.outbox.depth == 120 and agent.core.outbox.dropped == 0

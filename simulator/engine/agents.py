@@ -4,9 +4,10 @@
   and the real agent as a process (``python -m beacon_agent run --config agent-N.toml``) that scans
   through the real bleak. What the agent's position hears of each emission is handed to its fake
   BlueZ; the agent stamps sightings with its own (wall) clock.
-- ``InlineAgents``: the agent's core in this process on the simulation's clock: ``frames.decode`` ->
-  ``Aggregator.add`` -> ``flush`` every window -> ``Outbox`` (a file in the run's folder) ->
-  ``Reporter`` to the backend. The same code the agent runs, minus bleak and BlueZ.
+- ``InlineAgents``: per scenario agent the agent's own ``AgentCore`` in this process, on the
+  simulation's clock: it hears each reception (``frames.decode`` -> ``Aggregator.add``), is flushed
+  every window into its ``Outbox`` (a file in the run's folder) and beats; its ``Reporter`` sends to
+  the backend. The same assembly the agent runs, minus bleak, BlueZ and the advertiser.
 
 ``produced`` counts the advertisements a site's beacon put into an agent's scanner with an identity
 frame in them: exactly what the backend's ``sum(count)`` must reach. TLM-only advertisements are left
@@ -30,13 +31,9 @@ from typing import Final
 
 import aiohttp
 
-from beacon_agent.aggregate import Aggregator
-from beacon_agent.constants import OUTBOX_MAX_SIGHTINGS
-from beacon_agent.contract import version
-from beacon_agent.contract.frames import decode
-from beacon_agent.contract.wire import Heartbeat, ScannerState
-from beacon_agent.outbox import Outbox
-from beacon_agent.reporter import Reporter
+from beacon_agent.config import AgentConfig
+from beacon_agent.contract.wire import ScannerState
+from beacon_agent.core import AgentCore
 from simulator.bluez.bus import SYSTEM_BUS_ENV, PrivateBus, find_dbus_daemon
 from simulator.bluez.service import FakeBluez
 from simulator.engine.backend import Seeded, SimClock, SimulationError
@@ -226,30 +223,39 @@ class InlineAgents(Agents):
     ) -> None:
         super().__init__(world)
         self._folder, self._clock, self._session, self._seed = folder, clock, session, seed
-        self._aggregators: list[Aggregator] = []
-        self._outboxes: list[Outbox] = []
-        self._reporters: list[Reporter] = []
+        self._cores: list[AgentCore] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._next_flush = FLUSH_INTERVAL_S
         self._next_beat = 0.0  # the real agent's first heartbeat goes out at once
 
     async def start(self, url: str, seeded: Seeded) -> None:
+        clock = self._clock
         for n, agent in enumerate(self.world.agents, 1):
-            outbox = Outbox(
-                self._folder / f"agent-{n}-outbox.sqlite3", OUTBOX_MAX_SIGHTINGS, clock=self._clock
+            # The defaults of a real agent; windows and heartbeats follow the simulation's schedule.
+            outbox = self._folder / f"agent-{n}-outbox.sqlite3"
+            config = AgentConfig.model_validate(
+                {"backend": {"url": url, "token": seeded.tokens[agent.id]}, "outbox": {"path": outbox}}
             )
-            await outbox.open()
-            rng = random.Random(derive_seed(self._seed, "agent", agent.id))
-            reporter = Reporter(self._session, url, seeded.tokens[agent.id], outbox, rng, clock=self._clock)
-            self._aggregators.append(Aggregator())
-            self._outboxes.append(outbox)
-            self._reporters.append(reporter)
-            self._tasks.append(asyncio.create_task(reporter.run(), name=f"reporter {agent.id}"))
+            core = AgentCore(
+                config,
+                self._session,
+                clock=clock,
+                monotonic=lambda: clock.world_s,
+                rng=random.Random(derive_seed(self._seed, "agent", agent.id)),
+                scanner_state=lambda: ScannerState.SCANNING,
+            )
+            await core.open()
+            self._cores.append(core)
+            self._tasks.append(asyncio.create_task(core.reporter.run(), name=f"reporter {agent.id}"))
 
     def _deliver(self, index: int, emission: Emission, rssi: int) -> bool:
-        frames = decode(emission.manufacturer_data, emission.service_data)
-        if frames:
-            self._aggregators[index].add(emission.address, rssi, frames, self._clock.at(emission.time))
+        self._cores[index].hear(
+            emission.address,
+            rssi,
+            emission.manufacturer_data,
+            emission.service_data,
+            at=self._clock.at(emission.time),
+        )
         return True
 
     async def tick(self, world_s: float) -> None:
@@ -259,37 +265,22 @@ class InlineAgents(Agents):
             await self._delivered()
         if world_s >= self._next_beat:
             self._next_beat += HEARTBEAT_INTERVAL_S
-            await asyncio.gather(*(self._heartbeat(n, world_s) for n in range(len(self._reporters))))
-
-    async def _heartbeat(self, n: int, world_s: float) -> None:
-        outbox = self._outboxes[n]
-        beat = Heartbeat(
-            version=version(),
-            uptime_s=round(world_s, 1),
-            scanner=ScannerState.SCANNING,
-            outbox_depth=outbox.depth,
-            dropped=outbox.dropped,
-            set_aside=outbox.set_aside_count,
-        )
-        await self._reporters[n].heartbeat(beat)
+            await asyncio.gather(*(core.heartbeat() for core in self._cores))
 
     async def _delivered(self) -> None:
         """Wait until the reporters have sent what was flushed. A real agent's batch reaches the backend
         within a fraction of a second; a world running faster than the wall clock must not outrun it,
         or the backend would see beacons as silent that are not."""
-        await poll(lambda: not any(outbox.depth for outbox in self._outboxes), DELIVERY_WAIT_S, 0.002)
+        await poll(lambda: not any(core.outbox.depth for core in self._cores), DELIVERY_WAIT_S, 0.002)
 
     async def flush(self) -> None:
-        now = self._clock()
-        for aggregator, outbox in zip(self._aggregators, self._outboxes, strict=True):
-            sightings = aggregator.flush(now)
-            if sightings:
-                await outbox.put_all(sightings)
+        for core in self._cores:
+            await core.flush()
 
     async def stop(self) -> dict[str, int]:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for outbox in self._outboxes:
-            await outbox.close()
+        for core in self._cores:
+            await core.close()
         return {}
