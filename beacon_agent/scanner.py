@@ -9,14 +9,19 @@ trouble never escapes `run()`; it restarts bleak instead:
 | bluetoothd restarts or crashes                | `org.bluez` changing owner (`BluezWatch`)   |
 | adapter powered off and on, removed and added | Adapter1 signals (`BluezWatch`)             |
 | the system bus daemon restarts or crashes     | the watch's connection drops (`BluezWatch`) |
-| start() refused: InProgress, NotReady, ...    | the exception                               |
+| start() refused: NotReady, Failed, ...        | the exception                               |
+| start() refused: InProgress                   | the exception; retried at once (see below)  |
 | no advertisement for `watchdog_quiet_s`       | the watchdog, when `expect_beacons` is true |
 
 bleak 3.1 raises nothing when bluetoothd restarts or the adapter powers off: its discovery session is
 simply gone. A restart is `stop()` with its errors ignored (BlueZ answers Failed "No discovery
 started" after a restart, NotReady while powered off), then, after `backoff_delay(attempt)`, a new
 `start()`. Signals that the adapter is usable again cut the wait short; `attempt` grows only while
-restarts do not bring advertisements back, so nothing spins. bleak shares one D-Bus connection per
+restarts do not bring advertisements back, so nothing spins. `StartDiscovery` answered InProgress
+means bluetoothd still holds a discovery session for bleak's connection (a stop it lost, or its stuck
+"discovering" flag, bleak issue 2021); waiting does not clear that, so, as Home Assistant's habluetooth
+does, the scanner sends `StopDiscovery` on bleak's connection and starts again at once, up to
+`IN_PROGRESS_RETRIES` times in a row before backing off as for any refusal. bleak shares one D-Bus connection per
 event loop and BlueZ gives a connection one discovery session: one `Scanner` per process.
 """
 
@@ -32,6 +37,7 @@ import structlog
 from bleak import BleakScanner
 from bleak.args.bluez import BlueZScannerArgs, OrPattern, OrPatternLike
 from bleak.assigned_numbers import AdvertisementDataType
+from bleak.backends.bluezdbus.manager import get_global_bluez_manager
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 from bleak.exc import BleakDBusError, BleakError
@@ -40,10 +46,13 @@ from dbus_fast.aio import MessageBus
 from beacon_agent import constants as c
 from beacon_agent.backoff import backoff_delay
 from beacon_agent.bluez import (
+    ADAPTER_INTERFACE,
     MONITOR_MANAGER_INTERFACE,
     BluezError,
     BluezEvent,
     BluezWatch,
+    adapter_path,
+    call,
     connect_system_bus,
 )
 from beacon_agent.contract.wire import ScannerState
@@ -92,7 +101,11 @@ _PASSIVE_HELP: Final = (
     "passive scanning needs BlueZ >= 5.56 started with --experimental and Linux >= 5.10; "
     'scanning actively instead (set scan.mode = "active" to silence this)'
 )
-_RETRYABLE: Final = frozenset({"org.bluez.Error.InProgress", "org.bluez.Error.Failed"})
+_IN_PROGRESS: Final = "org.bluez.Error.InProgress"
+_RETRYABLE: Final = frozenset({_IN_PROGRESS, "org.bluez.Error.Failed"})
+# Immediate stop-and-start rounds after InProgress before backing off: a stale session clears in one,
+# a bluetoothd that answers InProgress to everything must not be hammered.
+IN_PROGRESS_RETRIES: Final = 5
 _START_ERRORS: Final = (BleakError, BluezError, OSError, EOFError, TimeoutError)
 # Which Scanner runs in this process (see the module docstring: one at a time).
 _RUNNING: set[Scanner] = set()
@@ -154,6 +167,7 @@ class Scanner:
         self._trouble_at: float | None = None
         self._heard_since_start = False
         self._callback_errors = 0
+        self._in_progress_retries = 0  # in a row, since the last start that worked
 
     async def run(self) -> None:
         """Scan until cancelled; every trouble in the module docstring's table ends in a restart."""
@@ -224,7 +238,12 @@ class Scanner:
                 return await self._start()
             self.start_failures += 1
             self._set_state(_state_after(exc), f"scanning did not start: {_describe(exc)}")
+            if _is_in_progress(exc) and self._in_progress_retries < IN_PROGRESS_RETRIES:
+                self._in_progress_retries += 1
+                await self._stop_stale_discovery()
+                return await self._start()
             return False
+        self._in_progress_retries = 0
         self._scanner = scanner
         self._started_at = self._clock()
         self._heard_since_start = False
@@ -257,6 +276,16 @@ class Scanner:
                 await scanner.stop()
         except _START_ERRORS as exc:  # the session died with bluetoothd or the power: nothing to stop
             log.debug("stopping the scan was refused; ignored", error=_describe(exc))
+
+    async def _stop_stale_discovery(self) -> None:
+        """`StopDiscovery` from bleak's own connection: BlueZ keys discovery sessions by connection.
+        bleak has no public call for it; its manager's bus is the connection its scans use."""
+        try:
+            bus = (await get_global_bluez_manager())._bus
+            if bus is not None:
+                await call(bus, adapter_path(self._adapter), ADAPTER_INTERFACE, "StopDiscovery")
+        except _START_ERRORS as exc:  # "No discovery started" is the usual answer
+            log.debug("stopping a stale discovery was refused; ignored", error=_describe(exc))
 
     def _new_bleak_scanner(self) -> BleakScanner:
         bluez: BlueZScannerArgs = {"adapter": self._adapter}
@@ -361,6 +390,10 @@ def _refuses_passive(exc: BaseException) -> bool:
         return exc.dbus_error in _PASSIVE_REFUSALS
     # bleak turns RegisterMonitor's UnknownMethod into a plain BleakError that names passive scanning.
     return type(exc) is BleakError and "passive" in str(exc)
+
+
+def _is_in_progress(exc: BaseException) -> bool:
+    return isinstance(exc, BleakDBusError) and exc.dbus_error == _IN_PROGRESS
 
 
 def _state_after(exc: BaseException) -> ScannerState:

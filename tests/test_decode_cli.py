@@ -106,6 +106,15 @@ def test_many_lines() -> None:
     assert answers[-1] == {"frames": [IBEACON_FRAME]}
 
 
+def test_altbeacon_without_its_reserved_byte_reports_it_null() -> None:
+    # AltBeacon/android-beacon-library BeaconParserTest.java testParsesBeaconMissingDataField: 23 bytes.
+    short = {"manufacturer_data": {"280": "beac2f234454cf6d4a0fadf2f4911ba9ffa600010002c5"}}
+    [answer] = decode_lines(short)
+    [frame] = answer["frames"]
+    assert frame["key"] == "altbeacon:2f234454-cf6d-4a0f-adf2-f4911ba9ffa6:1:2"
+    assert frame["ref_rssi"] == -59 and frame["mfg_reserved"] is None
+
+
 def test_empty_input() -> None:
     assert decode_lines() == []
 

@@ -95,6 +95,15 @@ VECTORS: list[tuple[str, dict[int, bytes], dict[str, bytes], Frame]] = [
         AltBeacon(0x0118, "2f234454-cf6d-4a0f-adf2-f4911ba9ffa6", 1, 2, -59, 9),
     ),
     # AltBeacon/android-beacon-library lib/src/test/java/org/altbeacon/beacon/BeaconParserTest.java,
+    # testParsesBeaconMissingDataField: AD length 0x1a cuts the reserved byte, leaving 23 bytes after the
+    # company id; the library still reads the beacon (and its missing data field as 0; here None).
+    (
+        "abl-missing-data-field",
+        mfg("1801beac2f234454cf6d4a0fadf2f4911ba9ffa600010002c5"),
+        {},
+        AltBeacon(0x0118, "2f234454-cf6d-4a0f-adf2-f4911ba9ffa6", 1, 2, -59, None),
+    ),
+    # AltBeacon/android-beacon-library lib/src/test/java/org/altbeacon/beacon/BeaconParserTest.java,
     # testRecognizeBeaconCapturedManufacturer (company 0xbbaa).
     (
         "abl-captured-manufacturer",
@@ -187,9 +196,6 @@ def test_published_vectors_encode_back(
 NOT_BEACONS: list[tuple[str, dict[Any, Any], dict[Any, Any]]] = [
     # AltBeacon/android-beacon-library AltBeaconParserTest.testParseWrongFormatReturnsNothing: code 0xffff.
     ("abl-wrong-code", mfg("1801ffff2f234454cf6d4a0fadf2f4911ba9ffa600010002c509"), {}),
-    # AltBeacon/android-beacon-library BeaconParserTest.testParsesBeaconMissingDataField: AD length 0x1a
-    # cuts the reserved byte, leaving 23 bytes after the company id.
-    ("abl-missing-data-field", mfg("1801beac2f234454cf6d4a0fadf2f4911ba9ffa600010002c5"), {}),
     # AltBeacon/android-beacon-library BeaconParserTest.testReEncodesBeaconForEddystoneTelemetry: a TLM
     # that says version 1 but has the 14-byte plain layout; version 1 is the 18-byte encrypted one.
     ("abl-tlm-v1-short", {}, eddystone("2001021203130414243405152535")),
@@ -422,7 +428,7 @@ def hexes(size: int) -> st.SearchStrategy[str]:
 URL_CODES = st.lists(st.sampled_from([*range(14), *range(0x21, 0x7F)]), max_size=17)
 FRAMES: st.SearchStrategy[Frame] = st.one_of(
     st.builds(IBeacon, UUIDS, U16, U16, S8),
-    st.builds(AltBeacon, U16, UUIDS, U16, U16, S8, st.integers(0, 255)),
+    st.builds(AltBeacon, U16, UUIDS, U16, U16, S8, st.none() | st.integers(0, 255)),
     st.builds(EddystoneUid, hexes(10), hexes(6), S8),
     st.builds(
         EddystoneUrl,
@@ -449,7 +455,7 @@ def test_round_trip(frame: Frame) -> None:
 
 
 HEADS = st.sampled_from([b"", b"\x02\x15", b"\xbe\xac", b"\x00", b"\x10", b"\x20\x00", b"\x20\x01", b"\x30"])
-# Tails that complete a head to a valid length (iBeacon 2+21, AltBeacon 2+22, UID 1+17 or 1+19,
+# Tails that complete a head to a valid length (iBeacon 2+21, AltBeacon 2+21 or 2+22, UID 1+17 or 1+19,
 # TLM 2+12 or 2+16, EID 1+9), next to tails of any length.
 TAILS = st.binary(max_size=26) | st.sampled_from([9, 12, 16, 17, 19, 21, 22]).flatmap(
     lambda size: st.binary(min_size=size, max_size=size)
@@ -528,7 +534,7 @@ def reference_decode(manufacturer_data: dict[Any, Any], service_data: dict[Any, 
     for company_id, p in manufacturer_data.items():
         if company_id == 0x004C and len(p) == 23 and p[:2] == b"\x02\x15":
             found.append(IBeacon(str(uuid.UUID(bytes=p[2:18])), _be(p[18:20]), _be(p[20:22]), _signed(p[22])))
-        elif 0 <= company_id <= 0xFFFF and len(p) == 24 and p[:2] == b"\xbe\xac":
+        elif 0 <= company_id <= 0xFFFF and len(p) in (23, 24) and p[:2] == b"\xbe\xac":
             found.append(
                 AltBeacon(
                     company_id,
@@ -536,7 +542,7 @@ def reference_decode(manufacturer_data: dict[Any, Any], service_data: dict[Any, 
                     _be(p[18:20]),
                     _be(p[20:22]),
                     _signed(p[22]),
-                    p[23],
+                    p[23] if len(p) == 24 else None,
                 )
             )
     for service_uuid, p in service_data.items():

@@ -251,18 +251,24 @@ async def test_in_progress_at_start_is_retried(bleak_bluez: FakeBluez) -> None:
     assert bleak_bluez.counters.errors_by_name["org.bluez.Error.InProgress"] == 2
 
 
-async def test_in_progress_during_a_restart_is_retried(bleak_bluez: FakeBluez) -> None:
+async def test_in_progress_during_a_restart_stops_and_starts_again_at_once(bleak_bluez: FakeBluez) -> None:
+    """Three InProgress answers in a row: a stop and a new start each time, no backoff. The backoff here
+    is long (at least 3 s per refusal), so "resumed within 2 s" tells the two behaviours apart."""
     heard = Heard()
-    scanner = scanner_for(heard)
+    scanner = scanner_for(heard, retry_base_s=30.0, retry_cap_s=60.0)
     async with running(scanner), beacon(bleak_bluez):
         await wait_until(lambda: len(heard.items) > 0, what="the first advertisement")
         bleak_bluez.faults.inject(
-            "StartDiscovery", "org.bluez.Error.InProgress", "Operation already in progress"
+            "StartDiscovery", "org.bluez.Error.InProgress", "Operation already in progress", 3
         )
         since = await _restart_crash(bleak_bluez)
-        await wait_until(lambda: heard.after(since) > 0, within=10, what="advertisements after the restart")
-        print(f"\nscan resumed {heard.items[-1][0] - since:.3f} s after a restart answered InProgress")
-    assert scanner.start_failures == 1 and scanner.restarts == 1
+        await wait_until(lambda: heard.after(since) > 0, within=20, what="advertisements after the restart")
+        first_refusal = bleak_bluez.faults.answered[0][0]
+        resumed = next(item[0] for item in heard.items if item[0] > since) - first_refusal
+        print(f"\nscan resumed {resumed:.3f} s after the first of three InProgress answers")
+        assert resumed < 2.0, "InProgress was answered with a backoff, not a stop and a new start"
+    assert scanner.start_failures == 3 and scanner.restarts == 1
+    assert bleak_bluez.counters.errors_by_name["org.bluez.Error.InProgress"] == 3
 
 
 async def test_powered_off_at_start_waits_for_power(bleak_bluez: FakeBluez) -> None:

@@ -86,7 +86,7 @@ class AltBeacon:
     id2: int
     id3: int
     ref_rssi: int
-    mfg_reserved: int
+    mfg_reserved: int | None  # None: a 23-byte frame, sent without the reserved byte
 
     @property
     def key(self) -> str:

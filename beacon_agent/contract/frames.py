@@ -6,7 +6,9 @@ length and the leading bytes first and unpacks fixed layouts with precompiled ``
 Rules, from the specifications (Apple iBeacon, github.com/AltBeacon/spec, github.com/google/eddystone):
 
 - iBeacon: company 0x004C only, exactly 23 bytes: ``02 15``, UUID, major, minor (big-endian), tx power.
-- AltBeacon: any company, exactly 24 bytes: ``BE AC``, 20-byte id, reference RSSI, one reserved byte.
+- AltBeacon: any company, 24 bytes: ``BE AC``, 20-byte id, reference RSSI, one reserved byte; or 23,
+  without the reserved byte, which some beacons leave out and the Android Beacon Library accepts
+  (its ``mfg_reserved`` is then None).
 - Eddystone (service 0xFEAA): UID is 18 bytes, or 20 with the two RFU bytes (whatever their value);
   URL is 3 to 20 bytes; plain TLM 14, encrypted TLM 18; EID 10.
 
@@ -61,7 +63,7 @@ __all__ = [
 ]
 
 _IBEACON: Final = struct.Struct(">BB16sHHb")
-_ALTBEACON: Final = struct.Struct(">BB16sHHbB")
+_ALTBEACON: Final = struct.Struct(">BB16sHHb")  # then the reserved byte, which may be missing
 _UID: Final = struct.Struct(">Bb10s6s")
 _URL_HEAD: Final = struct.Struct(">Bb")
 _TLM: Final = struct.Struct(">BBHhII")
@@ -111,14 +113,17 @@ def _decode_manufacturer(company_id: object, payload: object) -> IBeacon | AltBe
     if type(company_id) is not int or not isinstance(payload, (bytes, bytearray)):
         return None
     size = len(payload)
-    if size == _IBEACON.size and company_id == APPLE_COMPANY_ID:
-        prefix, length, uuid, major, minor, tx_power = _IBEACON.unpack(payload)
-        if prefix == 0x02 and length == 0x15:
-            return IBeacon(uuid_text(uuid), major, minor, tx_power)
-    elif size == _ALTBEACON.size and 0 <= company_id <= 0xFFFF:
-        code_hi, code_lo, id1, id2, id3, ref_rssi, reserved = _ALTBEACON.unpack(payload)
-        if code_hi == 0xBE and code_lo == 0xAC:
-            return AltBeacon(company_id, uuid_text(id1), id2, id3, ref_rssi, reserved)
+    if size == _IBEACON.size and company_id == APPLE_COMPANY_ID and payload[:2] == b"\x02\x15":
+        _, _, uuid, major, minor, tx_power = _IBEACON.unpack(payload)
+        return IBeacon(uuid_text(uuid), major, minor, tx_power)
+    if (
+        _ALTBEACON.size <= size <= _ALTBEACON.size + 1
+        and 0 <= company_id <= 0xFFFF
+        and payload[:2] == b"\xbe\xac"
+    ):
+        _, _, id1, id2, id3, ref_rssi = _ALTBEACON.unpack_from(payload)
+        reserved = payload[-1] if size > _ALTBEACON.size else None
+        return AltBeacon(company_id, uuid_text(id1), id2, id3, ref_rssi, reserved)
     return None
 
 
@@ -174,18 +179,14 @@ def encode_ibeacon(uuid: str | bytes, major: int, minor: int, tx_power: int) -> 
 
 
 def encode_altbeacon(
-    manufacturer: int, id1: str | bytes, id2: int, id3: int, ref_rssi: int, mfg_reserved: int = 0
+    manufacturer: int, id1: str | bytes, id2: int, id3: int, ref_rssi: int, mfg_reserved: int | None = 0
 ) -> tuple[int, bytes]:
-    """(company id, manufacturer data payload) of an AltBeacon."""
+    """(company id, manufacturer data payload) of an AltBeacon; no `mfg_reserved`, no reserved byte."""
     payload = _ALTBEACON.pack(
-        0xBE,
-        0xAC,
-        _uuid_bytes(id1),
-        _u16("id2", id2),
-        _u16("id3", id3),
-        _s8("ref_rssi", ref_rssi),
-        _u8("mfg_reserved", mfg_reserved),
+        0xBE, 0xAC, _uuid_bytes(id1), _u16("id2", id2), _u16("id3", id3), _s8("ref_rssi", ref_rssi)
     )
+    if mfg_reserved is not None:
+        payload += bytes([_u8("mfg_reserved", mfg_reserved)])
     return _u16("manufacturer", manufacturer), payload
 
 

@@ -2,16 +2,21 @@
 
 JSON lines in production (for journald and log shippers), readable text on a terminal. The standard
 library's loggers (aiohttp, bleak) go through the same processors. Nothing personal is logged: no
-addresses of phones or clients, no locations.
+addresses of phones or clients, no locations. bleak's and dbus-fast's debug lines print every BlueZ
+signal with its device path (``/org/bluez/hci0/dev_AA_BB_...``) and ``Address``; rather than lose those
+lines, which are what debugging needs, every rendered line has its radio addresses masked
+(`scrub_radio_addresses`).
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import re
 import sys
+from collections.abc import MutableMapping
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from aiohttp.http_exceptions import HttpProcessingError
 
@@ -41,6 +46,26 @@ else:
     structlog = _structlog_without_rich()
 
 LogFormat = Literal["auto", "json", "console"]
+
+# A radio (MAC) address as bleak, dbus-fast and BlueZ spell it: AA:BB:.., aa-bb-.., or dev_AA_BB_...
+_RADIO_ADDRESS: Final = re.compile(
+    r"(?<![0-9A-Za-z])[0-9A-Fa-f]{2}([:_-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![0-9A-Za-z])"
+)
+
+
+def _mask(match: re.Match[str]) -> str:
+    return match.group(1).join(["XX"] * 6)
+
+
+def scrub_radio_addresses(
+    logger: object, method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Mask radio addresses in every text value of a line (the message and a formatted traceback too),
+    keeping the separator so a device path stays readable as one: ``dev_XX_XX_XX_XX_XX_XX``."""
+    for key, value in event_dict.items():
+        if isinstance(value, str):
+            event_dict[key] = _RADIO_ADDRESS.sub(_mask, value)
+    return event_dict
 
 
 def configure(fmt: LogFormat = "auto", level: str = "info") -> None:
@@ -75,6 +100,7 @@ def configure(fmt: LogFormat = "auto", level: str = "info") -> None:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
+                scrub_radio_addresses,
                 renderer,
             ],
         )

@@ -7,6 +7,7 @@ bleak (`BleakDBusError.dbus_error`) and the agent's advertiser look at.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from typing import Final
 
@@ -113,6 +114,8 @@ class Faults:
 
     def __init__(self) -> None:
         self._queued: dict[str, deque[BluezError]] = {}
+        # (time.monotonic(), method, error name) of each fault answered: tests time recovery from it.
+        self.answered: list[tuple[float, str, str]] = []
 
     def inject(self, method: str, error: str, text: str = "Injected failure", count: int = 1) -> None:
         """The next `count` calls of `method` (e.g. "StopDiscovery") answer `error` (a BlueZ error name)."""
@@ -120,7 +123,11 @@ class Faults:
 
     def take(self, method: str) -> BluezError | None:
         queued = self._queued.get(method)
-        return queued.popleft() if queued else None
+        if not queued:
+            return None
+        error = queued.popleft()
+        self.answered.append((time.monotonic(), method, error.name))
+        return error
 
     def clear(self) -> None:
         self._queued.clear()
