@@ -23,11 +23,6 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
-class Invalid(DomainError):
-    status = 422
-    title = "Invalid request"
-
-
 class Exhausted(DomainError):
     """A pool the service allocates from (iBeacon majors or minors) has run out."""
 

@@ -62,10 +62,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-class Created(BaseModel):
-    id: int
-
-
 # --- sites ---------------------------------------------------------------------------------------
 
 
@@ -376,8 +372,3 @@ class SiteStats(BaseModel):
     until: datetime
     sightings: list[HourlySightings]
     prompt_events: list[HourlyEvents]
-
-
-class OrgCreated(BaseModel):
-    org_id: int
-    admin_key: str

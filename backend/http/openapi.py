@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import JsonSchemaMode
 
 from backend.config import Settings
-from backend.http.operations import Operation
+from backend.http.operations import Access, Operation
 from backend.models import MAX_ID
 from beacon_agent.contract.wire import (
     MAX_LIMIT,
@@ -103,7 +103,7 @@ def _operation(
         "operationId": op.name,
         "summary": op.summary,
         "tags": [op.tag],
-        "security": [] if op.access in ("public", "open") else [{"bearer": []}],
+        "security": [] if op.access is Access.PUBLIC else [{"bearer": []}],
         "parameters": [*_path_parameters(op.path), *_query_parameters(schemas.get((op.name, "query")), defs)],
     }
     if op.description:
@@ -134,9 +134,9 @@ def _error_statuses(op: Operation) -> list[int]:
         statuses.add(422)
     if "{" in op.path:
         statuses.add(404)
-    if op.access == "public":
+    if op.access is Access.PUBLIC:
         statuses.add(429)
-    if op.access in ("agent", "admin"):
+    else:
         statuses.add(401)
     return sorted(statuses)
 

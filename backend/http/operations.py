@@ -1,16 +1,17 @@
 """Operations: each endpoint declared once, with its models, so validation and `/openapi.json` agree.
 
-An `Operation` names its path, access (public, agent, admin, open), request body type, query model
-and answer type. `bind()` turns it into an aiohttp handler that reads and validates input, checks the
-caller's token and renders the answer; `backend.http.openapi` renders the same declarations as the
-OpenAPI document, so the document cannot drift from the code.
+An `Operation` names its path, who may call it (`Access`), its group in the document (`Tag`),
+request body type, query model and answer type. `bind()` turns it into an aiohttp handler that
+reads and validates input, checks the caller's token and renders the answer; `backend.http.openapi`
+renders the same declarations as the OpenAPI document, so the document cannot drift from the code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import KW_ONLY, dataclass, field
+from enum import StrEnum
+from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -22,7 +23,21 @@ from backend.http.problems import is_json, problem_response, validation_problem
 from backend.http.state import AppState
 from backend.storage import AgentPrincipal
 
-Access = Literal["public", "agent", "admin", "open"]
+
+class Access(StrEnum):
+    """Who may call an operation; public ones are rate limited per client instead of authenticated."""
+
+    PUBLIC = "public"
+    AGENT = "agent"
+    ADMIN = "admin"
+
+
+class Tag(StrEnum):
+    """The group an operation is listed under in `/openapi.json`: whom it serves."""
+
+    APP = "app"
+    AGENT = "agent"
+    ADMIN = "admin"
 
 
 class RawJson(bytes):
@@ -62,8 +77,9 @@ class Operation:
     path: str
     handler: Handler
     summary: str
+    _: KW_ONLY
     access: Access
-    tag: str
+    tag: Tag
     body: Any = None
     query: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
@@ -93,7 +109,7 @@ class Operation:
     def bind(self, state: AppState) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         """The aiohttp handler: limit, authenticate, validate, call, render; errors via `edge.guard`."""
         constant = {"Cache-Control": self.cache_control}
-        public = self.access == "public"
+        public = self.access is Access.PUBLIC
         if public:
             constant["Access-Control-Allow-Origin"] = "*"
             if self.method == "GET":
@@ -165,16 +181,14 @@ def _limit(request: web.Request, state: AppState) -> None:
 
 
 async def _authenticate(access: Access, request: web.Request, state: AppState) -> tuple[int | None, Any]:
-    if access in ("public", "open"):
-        return None, None
     token = auth.bearer(request.headers.get("Authorization"))
     if token is not None:
         token_hash = auth.secret_hash(token)
-        if access == "admin" and (org_id := await state.catalog.admin_org(token_hash)) is not None:
+        if access is Access.ADMIN and (org_id := await state.catalog.admin_org(token_hash)) is not None:
             return org_id, None
-        if access == "agent" and (agent := await state.catalog.agent(token_hash)) is not None:
+        if access is Access.AGENT and (agent := await state.catalog.agent(token_hash)) is not None:
             return None, agent
-    kind = "an organisation's admin key" if access == "admin" else "an agent token"
+    kind = "an organisation's admin key" if access is Access.ADMIN else "an agent token"
     raise problem_response(
         401,
         "Unauthorized",

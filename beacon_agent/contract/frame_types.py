@@ -4,7 +4,8 @@ The codec that turns bleak's advertisement data into these values (and back) is
 ``beacon_agent.contract.frames``; this module holds only the values, so that the aggregator, the simulator and
 the CLI can share them without caring about bytes.
 
-``as_dict()`` gives exactly the fields of the ``decode`` output in DESIGN.md ("Beacon keys"); hex
+``as_dict()`` gives exactly the fields of the ``decode`` output in DESIGN.md ("Beacon keys"): the
+kind, the key or TLM version where the kind has one, then the dataclass fields in their order; hex
 fields are lower-case, UUIDs are 8-4-4-4-12 lower-case.
 
 Power fields are what the beacon sends: iBeacon ``tx_power`` and AltBeacon ``ref_rssi`` are measured
@@ -13,8 +14,8 @@ at 1 m, Eddystone ``tx_power`` at 0 m (about 41 dB more, by the Eddystone specif
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Final
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Final, get_args
 
 from beacon_agent.contract.keys import altbeacon_key, eddystone_eid_key, eddystone_uid_key, ibeacon_key
 
@@ -52,7 +53,17 @@ def uuid_text(raw: bytes) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class IBeacon:
+class FrameFields:
+    """What every frame type shares: its dict form, derived from its fields so the two cannot differ."""
+
+    kind: ClassVar[str]
+
+    def as_dict(self) -> FrameDict:
+        return {name: getattr(self, name) for name in _DICT_NAMES[type(self)]}
+
+
+@dataclass(frozen=True, slots=True)
+class IBeacon(FrameFields):
     """Apple iBeacon: proximity UUID, major, minor and the measured power at 1 m."""
 
     kind: ClassVar[str] = "ibeacon"
@@ -65,19 +76,9 @@ class IBeacon:
     def key(self) -> str:
         return ibeacon_key(self.uuid, self.major, self.minor)
 
-    def as_dict(self) -> FrameDict:
-        return {
-            "kind": self.kind,
-            "key": self.key,
-            "uuid": self.uuid,
-            "major": self.major,
-            "minor": self.minor,
-            "tx_power": self.tx_power,
-        }
-
 
 @dataclass(frozen=True, slots=True)
-class AltBeacon:
+class AltBeacon(FrameFields):
     """AltBeacon: any manufacturer's 20-byte id, read as a UUID and two 16-bit numbers like iBeacon."""
 
     kind: ClassVar[str] = "altbeacon"
@@ -92,21 +93,9 @@ class AltBeacon:
     def key(self) -> str:
         return altbeacon_key(self.id1, self.id2, self.id3)
 
-    def as_dict(self) -> FrameDict:
-        return {
-            "kind": self.kind,
-            "key": self.key,
-            "manufacturer": self.manufacturer,
-            "id1": self.id1,
-            "id2": self.id2,
-            "id3": self.id3,
-            "ref_rssi": self.ref_rssi,
-            "mfg_reserved": self.mfg_reserved,
-        }
-
 
 @dataclass(frozen=True, slots=True)
-class EddystoneUid:
+class EddystoneUid(FrameFields):
     """Eddystone-UID; ``tx_power`` is the calibrated power at 0 m, as the beacon sends it."""
 
     kind: ClassVar[str] = "eddystone-uid"
@@ -118,30 +107,18 @@ class EddystoneUid:
     def key(self) -> str:
         return eddystone_uid_key(self.namespace, self.instance)
 
-    def as_dict(self) -> FrameDict:
-        return {
-            "kind": self.kind,
-            "key": self.key,
-            "namespace": self.namespace,
-            "instance": self.instance,
-            "tx_power": self.tx_power,
-        }
-
 
 @dataclass(frozen=True, slots=True)
-class EddystoneUrl:
+class EddystoneUrl(FrameFields):
     """Eddystone-URL: content, not identity, so it has no key."""
 
     kind: ClassVar[str] = "eddystone-url"
     url: str
     tx_power: int
 
-    def as_dict(self) -> FrameDict:
-        return {"kind": self.kind, "url": self.url, "tx_power": self.tx_power}
-
 
 @dataclass(frozen=True, slots=True)
-class EddystoneTlm:
+class EddystoneTlm(FrameFields):
     """Plain Eddystone-TLM (version 0); ``temperature_c`` is None where the beacon has no sensor."""
 
     kind: ClassVar[str] = "eddystone-tlm"
@@ -151,19 +128,9 @@ class EddystoneTlm:
     adv_count: int
     uptime_s: float
 
-    def as_dict(self) -> FrameDict:
-        return {
-            "kind": self.kind,
-            "version": self.version,
-            "battery_mv": self.battery_mv,
-            "temperature_c": self.temperature_c,
-            "adv_count": self.adv_count,
-            "uptime_s": self.uptime_s,
-        }
-
 
 @dataclass(frozen=True, slots=True)
-class EddystoneEtlm:
+class EddystoneEtlm(FrameFields):
     """Encrypted Eddystone-TLM (version 1): passed on as-is; only the EID's resolver holds the key."""
 
     kind: ClassVar[str] = "eddystone-tlm"
@@ -172,18 +139,9 @@ class EddystoneEtlm:
     salt: str
     mic: str
 
-    def as_dict(self) -> FrameDict:
-        return {
-            "kind": self.kind,
-            "version": self.version,
-            "etlm": self.etlm,
-            "salt": self.salt,
-            "mic": self.mic,
-        }
-
 
 @dataclass(frozen=True, slots=True)
-class EddystoneEid:
+class EddystoneEid(FrameFields):
     """Eddystone-EID: an 8-byte ephemeral id that only the backend's resolver maps to a beacon."""
 
     kind: ClassVar[str] = "eddystone-eid"
@@ -194,8 +152,16 @@ class EddystoneEid:
     def key(self) -> str:
         return eddystone_eid_key(self.eid)
 
-    def as_dict(self) -> FrameDict:
-        return {"kind": self.kind, "key": self.key, "eid": self.eid, "tx_power": self.tx_power}
-
 
 Frame = IBeacon | AltBeacon | EddystoneUid | EddystoneUrl | EddystoneTlm | EddystoneEtlm | EddystoneEid
+
+
+def _dict_names(cls: type[Any]) -> tuple[str, ...]:
+    heading = [name for name in ("kind", "key", "version") if hasattr(cls, name)]
+    return (*heading, *(f.name for f in fields(cls)))
+
+
+# Worked out once per type, not per frame: the kind, the key or version where it has one, then its fields.
+_DICT_NAMES: Final[dict[type[FrameFields], tuple[str, ...]]] = {
+    cls: _dict_names(cls) for cls in get_args(Frame)
+}

@@ -154,7 +154,3 @@ def schedule(seed: int = 1) -> list[Ad]:
         rng.shuffle(batch)
         ads.extend(batch)
     return ads
-
-
-def counted_share(ads: list[Ad]) -> float:
-    return sum(ad.counted for ad in ads) / len(ads)

@@ -80,7 +80,6 @@ class ControlServer:
             "set_powered": self._set_powered,
             "restart": self._restart,
             "drain": self._drain,
-            "inject_fault": self._inject_fault,
             "state": self._state,
         }
         fake.add_advertisement_listener(self._on_advertisement)
@@ -126,9 +125,6 @@ class ControlServer:
 
     async def _drain(self, args: dict[str, Any]) -> None:
         await self._fake.drain()
-
-    async def _inject_fault(self, args: dict[str, Any]) -> None:
-        self._fake.faults.inject(**args)
 
     async def _state(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -240,11 +236,6 @@ class RemoteFakeBluez:
 
     async def drain(self) -> None:
         await self._request("drain", {})
-
-    async def inject_fault(
-        self, method: str, error: str, text: str = "Injected failure", count: int = 1
-    ) -> None:
-        await self._request("inject_fault", {"method": method, "error": error, "text": text, "count": count})
 
     async def state(self) -> dict[str, Any]:
         """Diagnostics, counters, device addresses and registered advertisements of the child's fake."""

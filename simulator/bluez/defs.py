@@ -37,7 +37,6 @@ ERROR_IN_PROGRESS: Final = "org.bluez.Error.InProgress"
 ERROR_INVALID_ARGUMENTS: Final = "org.bluez.Error.InvalidArguments"
 ERROR_NOT_PERMITTED: Final = "org.bluez.Error.NotPermitted"
 ERROR_NOT_READY: Final = "org.bluez.Error.NotReady"
-ERROR_NOT_SUPPORTED: Final = "org.bluez.Error.NotSupported"
 
 # A Raspberry Pi's controller; any public address will do, but tests compare it.
 ADAPTER_ADDRESS: Final = "B8:27:EB:00:00:01"

@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from backend import auth
+from backend.http.operations import Access
 from backend.http.routes import OPERATIONS
 from backend.http.state import STATE
 from backend.storage.sqlite import SqliteStorage
@@ -27,7 +28,7 @@ from tests.reliability.figures import Figures, scaled
 from tests.test_api_fuzz import VALID_BODIES
 
 PROBLEM = "application/problem+json"
-PROTECTED = [op for op in OPERATIONS if op.access in ("admin", "agent")]
+PROTECTED = [op for op in OPERATIONS if op.access is not Access.PUBLIC]
 OTHER_ORG = "Tafel Nord e.V."
 
 
@@ -117,7 +118,7 @@ async def test_every_protected_operation_refuses_wrong_credentials(
     tried = 0
     for op in PROTECTED:
         # The credential of the other kind: an agent token on staff routes, the admin key on agent routes.
-        swapped = {"Authorization": f"Bearer {token if op.access == 'admin' else key}"}
+        swapped = {"Authorization": f"Bearer {token if op.access is Access.ADMIN else key}"}
         for what, headers in [*wrong.items(), ("the other kind of credential", swapped)]:
             status, sent, body = await _call(backend, op, ours.ids, headers)
             assert status == 401, (op.method, op.path, what, status, body[:200])
@@ -126,7 +127,7 @@ async def test_every_protected_operation_refuses_wrong_credentials(
             tried += 1
     # Another organisation's staff: our ids are not found, lists hold only their own, nothing of ours leaks.
     leaks: list[str] = []
-    for op in [op for op in PROTECTED if op.access == "admin"]:
+    for op in [op for op in PROTECTED if op.access is Access.ADMIN]:
         status, sent, body = await _call(backend, op, ours.ids, {"Authorization": f"Bearer {other_key}"})
         if "{" in op.path:
             assert status == 404, (op.method, op.path, status, body[:200])
