@@ -58,7 +58,7 @@ def _mask(match: re.Match[str]) -> str:
 
 
 def scrub_radio_addresses(
-    logger: object, method: str, event_dict: MutableMapping[str, Any]
+    _logger: object, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     """Mask radio addresses in every text value of a line (the message and a formatted traceback too),
     keeping the separator so a device path stays readable as one: ``dev_XX_XX_XX_XX_XX_XX``."""
