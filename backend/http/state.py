@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 
 from backend.catalog import Catalog
-from backend.clients import client_address, trusted_proxies
+from backend.clients import client_address, client_key, trusted_proxies
 from backend.config import Settings
 from backend.ratelimit import RateLimiter
 from backend.storage import Storage
@@ -100,9 +100,10 @@ class AppState:
 
     def client_id(self, request: web.Request) -> bytes:
         address = client_address(
-            request.remote, request.headers.get("X-Forwarded-For"), self._trusted_proxies
+            request.remote, request.headers.getall("X-Forwarded-For", None), self._trusted_proxies
         )
-        return hashlib.blake2s(address.encode(), key=self._client_secret, digest_size=16).digest()
+        key = client_key(address)
+        return hashlib.blake2s(key.encode(), key=self._client_secret, digest_size=16).digest()
 
 
 STATE = web.AppKey("state", AppState)
