@@ -1,0 +1,125 @@
+"""Hardening, round two, at the edge: public bodies cost little, and input means what it says.
+
+Against a real server on 127.0.0.1 with a real SQLite file, written byte for byte where a polite
+client would not (a chunked body, a full-width digit).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+
+from tests.conftest import Backend, BackendFactory
+from tests.reliability.figures import Figures
+from tests.reliability.hostile_http import Answer, exchange, request_bytes
+
+MIB = 1024 * 1024
+ZEROS = b'{"observations": [' + b",".join([b"0"] * 2_000_000) + b"]}"  # ~4 MB
+
+
+def _address(backend: Backend) -> tuple[str, int]:
+    port = backend.client.port
+    assert port is not None
+    return backend.client.host, port
+
+
+def _chunked(path: str, body: bytes, chunk: int = 64 * 1024) -> bytes:
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ).encode()
+    parts = [
+        b"%x\r\n%s\r\n" % (len(body[i : i + chunk]), body[i : i + chunk]) for i in range(0, len(body), chunk)
+    ]
+    return head + b"".join(parts) + b"0\r\n\r\n"
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def test_a_4_mb_public_body_is_refused_413_before_it_is_parsed(
+    make_backend: BackendFactory, figure: Figures
+) -> None:
+    """2,000,000 zeros (4 MB) as a resolve, with Content-Length and chunked, and 2 KB as a prompt
+    event: each is answered 413 problem details. The server runs in this process, so the CPU time
+    this process spends per refusal (`getrusage`) bounds the server's; before the cap it was
+    ~156 ms of parsing per body."""
+    backend = await make_backend()
+    host, port = _address(backend)
+    json_type = {"Content-Type": "application/json"}
+    attempts = 5
+    answers: list[Answer] = []
+    cpu = _cpu_s()
+    for _ in range(attempts):
+        answers.append(await exchange(host, port, request_bytes("POST", "/v1/resolve", ZEROS, json_type)))
+        answers.append(await exchange(host, port, _chunked("/v1/resolve", ZEROS)))
+    cpu_ms = (_cpu_s() - cpu) * 1000 / len(answers)
+    event = request_bytes(
+        "POST", "/v1/prompts/1/events", json.dumps({"type": "x" * 2000}).encode(), json_type
+    )
+    answers.append(await exchange(host, port, event))
+    for answer in answers:
+        assert answer.status == 413, (answer.status, answer.body[:200])
+        assert "larger" in answer.problem()["detail"]
+    figure(
+        "hostile input",
+        "a 4 MB resolve of 2,000,000 zeros (Content-Length or chunked): CPU per refusal, server and "
+        "client in one process",
+        f"413, {cpu_ms:.1f} ms",
+        "413 problem+json, before parsing (was ~156 ms)",
+        True,
+    )
+
+
+async def test_the_largest_resolve_the_contract_allows_is_under_its_cap(backend: Backend) -> None:
+    """50 observations with the longest keys and both powers, pretty-printed, are still served."""
+    key = (
+        "ibeacon:" + "f" * 8 + "-" + "f" * 4 + "-" + "f" * 4 + "-" + "f" * 4 + "-" + "f" * 12 + ":65535:65535"
+    )
+    body = {"observations": [{"beacon": key, "rssi": -100, "tx_power": -100}] * 50, "lang": "de-AT"}
+    raw = json.dumps(body, indent=4).encode()
+    host, port = _address(backend)
+    answer = await exchange(
+        host, port, request_bytes("POST", "/v1/resolve", raw, {"Content-Type": "application/json"})
+    )
+    assert answer.status == 200, answer.body[:300]
+
+
+async def test_request_bodies_are_not_coerced_and_path_ids_are_ascii_digits(
+    backend: Backend, figure: Figures
+) -> None:
+    """`true` is not an rssi of 1 and `"12"` not 12, in a public and an admin body; an id
+    written in full-width digits names no site."""
+    site = await backend.json(
+        "POST", "/v1/admin/sites", 201, json={"name": "Tafel", "lat": 52.5, "lon": 13.4}
+    )
+    key = "ibeacon:12345678-1234-5678-1234-567812345678:1:2"
+    cases = [
+        ("/v1/resolve", {"observations": [{"beacon": key, "rssi": True}]}, ["observations", 0, "rssi"]),
+        ("/v1/resolve", {"observations": [{"beacon": key, "rssi": "-12"}]}, ["observations", 0, "rssi"]),
+        ("/v1/admin/sites", {"name": "Tafel", "lat": "52.5", "lon": 13.4}, ["lat"]),
+        ("/v1/admin/sites", {"name": "Tafel", "lat": True, "lon": 13.4}, ["lat"]),
+    ]
+    refused = 0
+    for path, body, loc in cases:
+        async with backend.client.post(path, json=body, headers=backend.admin()) as response:
+            doc = await response.json(content_type=None)
+            assert response.status == 422, doc
+            assert response.content_type == "application/problem+json"
+            assert [e["loc"] for e in doc["errors"]] == [loc]
+            refused += 1
+    full_width = "".join(chr(0xFF10 + int(d)) for d in str(site["id"]))
+    async with backend.client.get(f"/v1/sites/{full_width}") as response:
+        assert response.status == 404
+        assert response.content_type == "application/problem+json"
+    async with backend.client.get(f"/v1/sites/{site['id']}") as response:
+        assert response.status == 200
+    figure(
+        "hostile input",
+        '`true` and `"12"` for numbers in request bodies; a path id in full-width digits',
+        f"{refused} of {len(cases)} refused 422 naming the field; 404",
+        "422 each; 404",
+        refused == len(cases),
+    )
