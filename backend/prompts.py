@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Final, Protocol, TypeVar
 
 from backend.models import Prompt
 from backend.schedule import PUBLISHED, ScheduleWindow, is_current, next_change
@@ -73,12 +73,35 @@ def choose_language(available: Collection[str], preferences: Sequence[str], defa
     return default if default in available else min(available)
 
 
+# What a prompt's button says when its text has no label: the app never shows a raw URL as one.
+DEFAULT_ACTION_LABELS: Final = {
+    "de": "Mehr erfahren",
+    "en": "Learn more",
+    "fr": "En savoir plus",
+    "es": "Más información",
+    "it": "Scopri di più",
+    "nl": "Meer informatie",
+    "pl": "Dowiedz się więcej",
+    "tr": "Daha fazla bilgi",
+    "uk": "Дізнатися більше",
+    "ru": "Подробнее",
+    "ar": "اعرف المزيد",
+}
+
+
+def action_label(label: str | None, lang: str) -> str:
+    """The prompt text's label, else the default in its language (or its base language, else German)."""
+    if label:
+        return label
+    return DEFAULT_ACTION_LABELS.get(lang) or DEFAULT_ACTION_LABELS.get(lang.split("-")[0], "Mehr erfahren")
+
+
 def view_in(prompt: Prompt, lang: str) -> PromptView:
     """The prompt as the app sees it, in one of its languages."""
     text = prompt.texts[lang]
     action = None
     if prompt.action_url:
-        action = Action(label=text.action_label or prompt.action_url, url=prompt.action_url)
+        action = Action(label=action_label(text.action_label, lang), url=prompt.action_url)
     return PromptView(
         id=prompt.id,
         kind=prompt.kind,

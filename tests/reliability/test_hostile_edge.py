@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import resource
 
-from tests.conftest import Backend, BackendFactory
+from tests.conftest import SITE, Backend, BackendFactory, prompt_body
 from tests.reliability.figures import Figures
 from tests.reliability.hostile_http import Answer, exchange, request_bytes
 
@@ -121,5 +121,64 @@ async def test_request_bodies_are_not_coerced_and_path_ids_are_ascii_digits(
         '`true` and `"12"` for numbers in request bodies; a path id in full-width digits',
         f"{refused} of {len(cases)} refused 422 naming the field; 404",
         "422 each; 404",
+        refused == len(cases),
+    )
+
+
+async def test_hostile_names_texts_and_links_are_refused_naming_the_field(
+    backend: Backend, figure: Figures
+) -> None:
+    """Control characters, ANSI escapes, bidi overrides and invisible-only names in every name and
+    text an admin types, and links to where a phone should not go: each 422 problem details naming
+    the field. A name is kept in NFC, a link's host in punycode; a missing button label is words."""
+    site = await backend.json("POST", "/v1/admin/sites", 201, json={**SITE, "name": "Cafe\u0301"})
+    assert site["name"] == "Caf\u00e9"
+    sites = "/v1/admin/sites"
+    prompts = f"/v1/admin/sites/{site['id']}/prompts"
+    text = {"title": "Hilfe", "body": "", "action_label": "Mehr"}
+    cases: list[tuple[str, dict[str, object], list[object]]] = [
+        (sites, {**SITE, "name": "Tafel\x1b[2J"}, ["name"]),
+        (sites, {**SITE, "name": "\u200b\u2060"}, ["name"]),
+        (sites, {**SITE, "address": "Weg 1\u202e"}, ["address"]),
+        (
+            f"{sites}/{site['id']}/beacons",
+            {"kind": "ibeacon", "allocate": True, "label": "a\x00"},
+            ["ibeacon", "label"],
+        ),
+        (f"{sites}/{site['id']}/agents", {"name": "pi\u2066"}, ["name"]),
+        (prompts, prompt_body(texts={"de": {**text, "title": "\u00a0"}}), ["texts", "de", "title"]),
+        (prompts, prompt_body(texts={"de": {**text, "body": "x\x07"}}), ["texts", "de", "body"]),
+        (
+            prompts,
+            prompt_body(texts={"de": {**text, "action_label": "https://x.example"}}),
+            ["texts", "de", "action_label"],
+        ),
+    ]
+    for url in ("https://127.0.0.1/", "https://localhost/", "https://a.local/", "https://a@b.example/"):
+        cases.append((prompts, prompt_body(action_url=url), ["action_url"]))
+    refused = 0
+    for path, body, loc in cases:
+        async with backend.client.post(path, json=body, headers=backend.admin()) as response:
+            doc = await response.json(content_type=None)
+            assert response.status == 422 and response.content_type == "application/problem+json", doc
+            assert [e["loc"][: len(loc)] for e in doc["errors"]] == [loc], (body, doc)
+            refused += 1
+    created = await backend.json(
+        "POST",
+        prompts,
+        201,
+        json=prompt_body(
+            texts={"de": {**text, "action_label": ""}}, action_url="https://Stra\u00dfe.example/x"
+        ),
+    )
+    assert created["action_url"] == "https://xn--strae-oqa.example/x"
+    answer = await backend.json("GET", f"/v1/sites/{site['id']}", 200)
+    assert [p["action"]["label"] for p in answer["prompts"]] == ["Mehr erfahren"]
+    figure(
+        "hostile input",
+        "control characters, ANSI escapes, bidi overrides, invisible names, URL button labels and links "
+        "to IPs, localhost, .local, user@ in admin bodies",
+        f"{refused} of {len(cases)} refused 422 naming the field",
+        "422 each, naming the field",
         refused == len(cases),
     )
