@@ -60,3 +60,28 @@ def client_key(address: str) -> str:
     if ip.ipv4_mapped is not None:
         return str(ip.ipv4_mapped)
     return str(ipaddress.IPv6Network((ip, 64), strict=False))
+
+
+Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+
+
+def networks(setting: str) -> Networks:
+    """A comma-separated list of addresses and networks (``10.0.0.5, 192.168.0.0/24, ::1``).
+
+    Raises ``ValueError`` naming an entry that is neither."""
+    return tuple(
+        ipaddress.ip_network(entry, strict=False)
+        for entry in (part.strip() for part in setting.split(","))
+        if entry
+    )
+
+
+def within(address: str, allowed: Networks) -> bool:
+    """Whether `address` (IPv4-mapped IPv6 read as IPv4) is in one of `allowed`; False if unparsable."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in allowed)
