@@ -182,3 +182,30 @@ async def test_hostile_names_texts_and_links_are_refused_naming_the_field(
         "422 each, naming the field",
         refused == len(cases),
     )
+
+
+async def test_content_language_names_only_a_language_served(backend: Backend, figure: Figures) -> None:
+    """An Accept-Language of 8,000 characters, and one naming a language no prompt has, against a
+    site and against no site: Content-Language names only the language of the texts in the answer
+    (none when there is no text), never what the client wrote."""
+    site = (await backend.json("POST", "/v1/admin/sites", 201, json=SITE))["id"]
+    await backend.json("POST", f"/v1/admin/sites/{site}/prompts", 201, json=prompt_body())
+    seen: list[str | None] = []
+    for header in ("x" * 8000, "tlh-Piqd, fr;q=0.5", "en-GB;q=0.8, <b>"):
+        async with backend.client.get(f"/v1/sites/{site}", headers={"Accept-Language": header}) as response:
+            assert response.status == 200
+            seen.append(response.headers.get("Content-Language"))
+        async with backend.client.get(
+            "/v1/nearby", params={"lat": "0", "lon": "0"}, headers={"Accept-Language": header}
+        ) as response:
+            assert response.status == 200 and (await response.json())["sites"] == []
+            seen.append(response.headers.get("Content-Language"))
+    assert seen == ["de", None, "de", None, "en", None]
+    figure(
+        "hostile input",
+        "Content-Language for Accept-Language of 8,000 characters, an unserved language, a tag and junk; "
+        "with a site and without",
+        ", ".join(str(s) for s in seen),
+        "a language served, or none",
+        True,
+    )
