@@ -205,7 +205,7 @@ async def test_content_language_names_only_a_language_served(backend: Backend, f
         "hostile input",
         "Content-Language for Accept-Language of 8,000 characters, an unserved language, a tag and junk; "
         "with a site and without",
-        ", ".join(str(s) for s in seen),
+        ", ".join(s or "none" for s in seen),
         "a language served, or none",
         True,
     )
