@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic_core import to_json
 
-from backend.prompts import choose_language, within_reach
+from backend.prompts import action_label, choose_language, within_reach
 from backend.storage.rows import SiteRow, StoredPrompt
 
 # (max_distance_m, languages sorted, the prompt's JSON in each of those languages)
@@ -44,7 +44,7 @@ def prompt_view(prompt: StoredPrompt, lang: str) -> dict[str, Any]:
     text = prompt.texts[lang]
     action = None
     if prompt.action_url:
-        action = {"label": text.get("action_label") or prompt.action_url, "url": prompt.action_url}
+        action = {"label": action_label(text.get("action_label"), lang), "url": prompt.action_url}
     return {
         "id": prompt.id,
         "kind": prompt.kind,

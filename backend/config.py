@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from backend.clients import trusted_proxies
+from backend.clients import networks, trusted_proxies
 
 ENV_PREFIX = "NAHBEI_"
 
@@ -59,6 +59,11 @@ class Settings(BaseModel):
         "the client that rate limits and event caps count (else every visitor shares the proxy's budget); "
         "empty trusts none.",
     )
+    metrics_allow: str = Field(
+        "127.0.0.1,::1",
+        description="Comma-separated addresses and networks (e.g. `10.0.0.0/8`) whose scrapers may read "
+        "`/metrics`; anyone else gets 404. Behind a trusted proxy the visitor's address counts, not the proxy's.",
+    )
     cache_ttl_s: float = Field(
         30.0,
         ge=0,
@@ -91,6 +96,12 @@ class Settings(BaseModel):
     @classmethod
     def _addresses(cls, value: str) -> str:
         trusted_proxies(value)  # one bad entry is named in the error
+        return value
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        networks(value)  # one bad entry is named in the error
         return value
 
 

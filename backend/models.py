@@ -25,12 +25,15 @@ from pydantic_core import CoreSchema
 
 from backend import geo
 from backend.schedule import ScheduleWindow, check_timezone
+from backend.texts import clean_name, clean_text, looks_like_url, public_https_url
 from beacon_agent.contract.keys import canonical_uuid
 from beacon_agent.contract.wire import MAX_TEXT, Lang, PromptEventType, PromptKind, SiteKind, TxPower
 
 Hex = StringConstraints(pattern=r"^[0-9a-fA-F]+$", to_lower=True)
 U16 = Annotated[int, Field(ge=0, le=0xFFFF)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+# Names and one-line texts: no control or bidi characters, something visible, NFC (see `backend.texts`).
+Line = Annotated[str, AfterValidator(clean_name)]
+Name = Annotated[Line, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 # Ids are SQLite rowids; this bound (18 digits) keeps any id a client sends inside SQLite's 64-bit
 # INTEGER, in paths and bodies alike, so a huge one is a 422/404, not an overflow.
 MAX_ID = 999_999_999_999_999_999
@@ -80,7 +83,7 @@ class SiteIn(SiteFields):
     timezone: str = Field("Europe/Berlin", max_length=64, description="IANA time zone of the site.")
     default_lang: Lang = "de"
     kind: SiteKind = SiteKind.OTHER
-    address: str = Field("", max_length=500)
+    address: Line = Field("", max_length=500)
 
     @field_validator("timezone")
     @classmethod
@@ -95,7 +98,7 @@ class SitePatch(Strict):
     timezone: Omittable[str] = Field(None, max_length=64)
     default_lang: Omittable[Lang] = None
     kind: Omittable[SiteKind] = None
-    address: Omittable[str] = Field(None, max_length=500)
+    address: Omittable[Line] = Field(None, max_length=500)
 
     @field_validator("timezone")
     @classmethod
@@ -123,7 +126,7 @@ class SiteList(BaseModel):
 
 
 class BeaconCommon(Strict):
-    label: str = Field("", max_length=200)
+    label: Line = Field("", max_length=200)
     tx_power: TxPower = Field(-59, description="Measured power at 1 m, dBm, as the beacon advertises it.")
 
 
@@ -181,7 +184,7 @@ BeaconStatus = Literal["active", "inactive", "decommissioned"]
 
 
 class BeaconPatch(Strict):
-    label: Omittable[str] = Field(None, max_length=200)
+    label: Omittable[Line] = Field(None, max_length=200)
     tx_power: Omittable[TxPower] = None
     status: Omittable[Literal["active", "inactive"]] = None
 
@@ -204,13 +207,26 @@ class BeaconList(BaseModel):
 # --- prompts -------------------------------------------------------------------------------------
 
 
+def _words(label: str) -> str:
+    if looks_like_url(label):
+        raise ValueError("a button label is words (such as 'Mehr erfahren'), not a link")
+    return label
+
+
 class PromptText(Strict):
-    title: str = Field(min_length=1, max_length=120)
-    body: str = Field("", max_length=MAX_TEXT)
-    action_label: str = Field("", max_length=60)
+    title: Line = Field(min_length=1, max_length=120)
+    body: Annotated[str, AfterValidator(lambda v: clean_text(v, lines=True))] = Field("", max_length=MAX_TEXT)
+    action_label: Annotated[Line, AfterValidator(_words)] = Field(
+        "", max_length=60, description="Empty: the app shows a default label in the text's language."
+    )
 
 
-HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https://[^\s/$.?#][^\s]*$", max_length=2000)]
+# A public https address; its host is stored in ASCII (punycode) form (see `backend.texts`).
+HttpsUrl = Annotated[
+    str,
+    StringConstraints(pattern=r"^https://[^\s/$.?#][^\s]*$", max_length=2000),
+    AfterValidator(public_https_url),
+]
 
 
 class _OnlyLanguageKeys:

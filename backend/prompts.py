@@ -8,15 +8,21 @@ better silent than shown from too far away. Higher priority first, then the olde
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Final, Protocol, TypeVar
 
 from backend.models import Prompt
 from backend.schedule import PUBLISHED, ScheduleWindow, is_current, next_change
 from beacon_agent.contract.wire import Action, PromptView
 
 MAX_ACCEPT_LANGUAGES = 10
+# A BCP 47 tag as Accept-Language names one: a 2-3 letter language (4-8 are reserved or registered
+# ones), then subtags of 1-8 letters or digits; 35 characters is the longest tag BCP 47 requires
+# implementations to handle. `*` names no language and is skipped.
+_LANGUAGE_RANGE: Final = re.compile(r"(?=.{2,35}$)[a-z]{2,8}(-[a-z0-9]{1,8})*")
+_QVALUE: Final = re.compile(r"q\s*=\s*(0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)", re.IGNORECASE)
 
 
 class Timed(Protocol):
@@ -43,19 +49,22 @@ P = TypeVar("P", bound=Timed)
 def language_preferences(lang: str | None, accept_language: str | None) -> tuple[str, ...]:
     """The `lang` parameter first, then the Accept-Language header by quality; base languages too.
 
-    ``de-AT`` also admits ``de``, so a phone set to Austrian German reads the German text.
+    ``de-AT`` also admits ``de``, so a phone set to Austrian German reads the German text. Each range
+    must be a BCP 47 language tag (RFC 4647 basic range) and each weight an RFC 9110 qvalue; anything
+    else in the header is skipped, so nothing a client writes there is echoed unchecked.
     """
     ranked: list[tuple[float, int, str]] = []
     for position, part in enumerate((accept_language or "").split(",")[:MAX_ACCEPT_LANGUAGES]):
-        tag, _, params = part.strip().partition(";")
+        tag, _, params = part.partition(";")
+        tag, params = tag.strip().lower(), params.strip()
         quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
+        if params:
+            weight = _QVALUE.fullmatch(params)
+            if weight is None:
                 continue
-        if tag and tag != "*" and quality > 0:
-            ranked.append((-quality, position, tag.strip().lower()))
+            quality = float(weight.group(1))
+        if quality > 0 and _LANGUAGE_RANGE.fullmatch(tag):
+            ranked.append((-quality, position, tag))
     wanted = ([lang.lower()] if lang else []) + [tag for _, _, tag in sorted(ranked)]
     result: list[str] = []
     for tag in wanted:
@@ -73,12 +82,35 @@ def choose_language(available: Collection[str], preferences: Sequence[str], defa
     return default if default in available else min(available)
 
 
+# What a prompt's button says when its text has no label: the app never shows a raw URL as one.
+DEFAULT_ACTION_LABELS: Final = {
+    "de": "Mehr erfahren",
+    "en": "Learn more",
+    "fr": "En savoir plus",
+    "es": "Más información",
+    "it": "Scopri di più",
+    "nl": "Meer informatie",
+    "pl": "Dowiedz się więcej",
+    "tr": "Daha fazla bilgi",
+    "uk": "Дізнатися більше",
+    "ru": "Подробнее",
+    "ar": "اعرف المزيد",
+}
+
+
+def action_label(label: str | None, lang: str) -> str:
+    """The prompt text's label, else the default in its language (or its base language, else German)."""
+    if label:
+        return label
+    return DEFAULT_ACTION_LABELS.get(lang) or DEFAULT_ACTION_LABELS.get(lang.split("-")[0], "Mehr erfahren")
+
+
 def view_in(prompt: Prompt, lang: str) -> PromptView:
     """The prompt as the app sees it, in one of its languages."""
     text = prompt.texts[lang]
     action = None
     if prompt.action_url:
-        action = Action(label=text.action_label or prompt.action_url, url=prompt.action_url)
+        action = Action(label=action_label(text.action_label, lang), url=prompt.action_url)
     return PromptView(
         id=prompt.id,
         kind=prompt.kind,

@@ -2,7 +2,8 @@
 
 Sections (`--only http,agent,sim`, default all):
 
-- http:  the backend under wrk (issue "Backend v1"), see `benchmarks/http/bench.py`
+- http:  the backend under wrk (issue "Backend v1"), see `benchmarks/http/bench.py`; other clients'
+         latency under 4 MB bodies (issue "Hardening, round two"), see `benchmarks/http/attack.py`
 - agent: the beacon agent through the fake BlueZ vs a bare BleakScanner and Theengs Gateway
          (issue "Beacon agent"), see `benchmarks/agent/bench.py`
 - sim:   the simulator's pace (issue "Simulator"), see `benchmarks/sim/bench.py`
@@ -107,13 +108,20 @@ def _found(tool: str) -> bool:
 
 
 def _http(out: Path, seconds: float, sites: int, say: Callable[[str], None]) -> list[Result]:
+    from benchmarks.http import seed
     from benchmarks.http.bench import ROUNDS, Bench, round_seconds
 
     say(
         f"wrk -t{wrk.THREADS} -c{wrk.CONNECTIONS} on 127.0.0.1: each request load {round_seconds(seconds)} s in each"
         f" of {ROUNDS} rounds, ingest {math.ceil(seconds)} s"
     )
-    return Bench(out, seconds, sites, say).run()
+    from benchmarks.http import attack
+
+    bench = Bench(out, seconds, sites, say)
+    results = bench.run()
+    say(f"cheap requests stay cheap: other clients under {attack.ATTACKS_PER_S} x 4 MB resolves a second")
+    db = bench.copy(seed.database(out, 1000), "attack")
+    return [*results, attack.run(db, bench.log, seconds, say)]
 
 
 def _agent(out: Path, seconds: float, quick: bool, say: Callable[[str], None]) -> list[Result]:

@@ -416,7 +416,8 @@ async def test_deeply_nested_json_is_refused(world: World, opener: str) -> None:
         ("POST", "/v1/agent/sightings", world.agent),
     ]:
         answer = await send(world.backend, method, path, body, headers=headers)
-        assert answer[0] in (400, 422), answer
+        # resolve's body is capped at what 50 observations need: this one is refused unread
+        assert answer[0] in ((413,) if path == "/v1/resolve" else (400, 422)), answer
         problem(answer, answer[0])
 
 

@@ -112,6 +112,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    if not request.app[STATE].may_scrape(request):
+        raise web.HTTPNotFound()  # as if there were none: no hint to others that it exists
     body = generate_latest(request.app[STATE].metrics.registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

@@ -1,4 +1,4 @@
-"""The edge of every request: problem details for every error, CORS preflight, metrics.
+"""The edge of every request: problem details for every error, CORS preflight, metrics, `nosniff`.
 
 Every answer comes from a handler wrapped by `guard`, including the answers for paths and methods
 the API does not have (`add_fallbacks` routes those to `fallback`). So no aiohttp middleware runs:
@@ -49,6 +49,7 @@ def guard(state: AppState, name: str, public: bool | None, handler: RequestHandl
             response = problems.answer(exc, request)
             if public or (public is None and request.path.startswith(PUBLIC_PREFIXES)):
                 response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["X-Content-Type-Options"] = "nosniff"
         elapsed = perf_counter() - started
         metrics.answered(name, response.status, elapsed)
         if response.status >= 500:

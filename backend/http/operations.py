@@ -17,7 +17,7 @@ from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from backend import auth
-from backend.http.body import await_body, body_at_hand
+from backend.http.body import await_body, body_at_hand, body_cap
 from backend.http.edge import guard
 from backend.http.problems import is_json, problem_response, validation_problem
 from backend.http.state import AppState
@@ -99,11 +99,12 @@ class Operation:
 
     @property
     def route_path(self) -> str:
-        """The aiohttp path: ids are digits only, so anything else is a plain 404 from the router."""
+        """The aiohttp path: ids are ASCII digits only (a regex's `\\d` takes full-width digits too), so anything
+        else is a plain 404 from the router."""
         path = self.path
         for part in path.split("/"):
             if part.startswith("{") and part.endswith("}"):
-                path = path.replace(part, "{" + part[1:-1] + r":\d{1,18}}")
+                path = path.replace(part, "{" + part[1:-1] + r":[0-9]{1,18}}")
         return path
 
     def bind(self, state: AppState) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -119,6 +120,7 @@ class Operation:
         handler, status, query_model = self.handler, self.status, self.query
 
         adapter, settings = self._adapter, state.settings
+        cap, timeout_s = body_cap(self.path, settings), settings.body_timeout_s
 
         async def handle(request: web.Request) -> web.StreamResponse:
             if public:
@@ -127,8 +129,8 @@ class Operation:
             body = None
             if adapter is not None:
                 _require_json(request)
-                raw = body_at_hand(request, settings)
-                body = _validate(adapter, await await_body(request, settings) if raw is None else raw)
+                raw = body_at_hand(request, cap)
+                body = _validate(adapter, await await_body(request, cap, timeout_s) if raw is None else raw)
             call = Call(
                 request,
                 state,
@@ -154,8 +156,10 @@ def _require_json(request: web.Request) -> None:
 
 
 def _validate(adapter: TypeAdapter[Any], raw: bytes) -> Any:
+    """The body as its model, strictly: `true` is not 1 and `"12"` is not 12 (JSON strings still
+    give datetimes, UUIDs and enums). Strict here, not in the models, which the agent shares."""
     try:
-        return adapter.validate_json(raw)
+        return adapter.validate_json(raw, strict=True)
     except ValidationError as exc:
         raise validation_problem(exc) from None
 

@@ -105,7 +105,8 @@ async def _render(
     *,
     check_distance: bool,
 ) -> list[bytes]:
-    """Each found site with its current prompts, nearest first, as JSON; sets Content-Language."""
+    """Each found site with its current prompts, nearest first, as JSON; sets Content-Language to
+    the languages of the texts in it."""
     cards = await call.state.catalog.cards([site_id for site_id, _ in found], call.state.clock())
     return _render_cards(call, found, cards, lang, check_distance=check_distance)
 
@@ -126,7 +127,6 @@ def _render_cards(
             body, used = render_site(cards[site_id], distance, preferences, check_distance=check_distance)
             parts.append(body)
             languages.update(used)
-    call.headers["Content-Language"] = ", ".join(sorted(languages)) or (
-        preferences[0] if preferences else "de"
-    )
+    if languages:  # only languages served: never what the client wrote, and none when no text was
+        call.headers["Content-Language"] = ", ".join(sorted(languages))
     return parts

@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 
 from backend.catalog import Catalog
-from backend.clients import client_address, trusted_proxies
+from backend.clients import Networks, client_address, client_key, networks, trusted_proxies, within
 from backend.config import Settings
 from backend.ratelimit import RateLimiter
 from backend.storage import Storage
@@ -95,14 +95,25 @@ class AppState:
 
     _trusted_proxies: frozenset[str] = field(init=False)
 
+    _metrics_allow: Networks = field(init=False)
+
     def __post_init__(self) -> None:
         self._trusted_proxies = trusted_proxies(self.settings.trusted_proxies)
+        self._metrics_allow = networks(self.settings.metrics_allow)
+
+    def client_address(self, request: web.Request) -> str:
+        return client_address(
+            request.remote, request.headers.getall("X-Forwarded-For", None), self._trusted_proxies
+        )
+
+    def may_scrape(self, request: web.Request) -> bool:
+        """Whether `/metrics` answers this client: by the visitor's address, so that a proxy on the
+        same machine does not make every visitor a local scraper."""
+        return within(self.client_address(request), self._metrics_allow)
 
     def client_id(self, request: web.Request) -> bytes:
-        address = client_address(
-            request.remote, request.headers.get("X-Forwarded-For"), self._trusted_proxies
-        )
-        return hashlib.blake2s(address.encode(), key=self._client_secret, digest_size=16).digest()
+        key = client_key(self.client_address(request))
+        return hashlib.blake2s(key.encode(), key=self._client_secret, digest_size=16).digest()
 
 
 STATE = web.AppKey("state", AppState)

@@ -40,13 +40,19 @@ class Answer:
 
 
 def request_bytes(
-    method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    lines: list[tuple[str, str]] | None = None,
 ) -> bytes:
-    """An HTTP/1.1 request that closes its connection; Content-Length is the body's unless given."""
-    fields = {"Host": "127.0.0.1", "Connection": "close", **(headers or {})}
-    if body is not None and not any(k.lower() == "content-length" for k in fields):
-        fields["Content-Length"] = str(len(body))
-    head = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items())
+    """An HTTP/1.1 request that closes its connection; Content-Length is the body's unless given.
+
+    `lines` are header lines sent after `headers`, as they are, a name repeated if it is."""
+    fields = [*{"Host": "127.0.0.1", "Connection": "close", **(headers or {})}.items(), *(lines or [])]
+    if body is not None and not any(k.lower() == "content-length" for k, _ in fields):
+        fields.append(("Content-Length", str(len(body))))
+    head = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields)
     return head.encode("latin-1") + b"\r\n" + (body or b"")
 
 

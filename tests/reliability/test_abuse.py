@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable
 
 from tests.conftest import SITE, Backend, BackendFactory, prompt_body
 from tests.reliability.figures import Figures, scaled
@@ -33,6 +34,26 @@ async def _site_with_prompt(backend: Backend) -> tuple[int, int, str]:
     )
     prompt = (await backend.json("POST", f"/v1/admin/sites/{site}/prompts", 201, json=prompt_body()))["id"]
     return site, prompt, beacon["key"]
+
+
+BURST_BEHIND_PROXY = 10
+Send = Callable[[list[str], str], Awaitable[Answer]]
+
+
+async def _resolver_behind_proxy(make_backend: BackendFactory) -> Send:
+    """A backend whose clients get a burst of `BURST_BEHIND_PROXY` and hardly any refill, and a way to
+    send it a resolve with the given `X-Forwarded-For` lines, one line each, from a source address."""
+    backend = await make_backend(real_clock=True, rate_limit_per_s=0.01, rate_limit_burst=BURST_BEHIND_PROXY)
+    _, _, key = await _site_with_prompt(backend)
+    host, port = _address(backend)
+    body = json.dumps({"observations": [{"beacon": key, "rssi": -60}]}).encode()
+
+    async def send(forwarded_for: list[str], source: str) -> Answer:
+        lines = [("X-Forwarded-For", line) for line in forwarded_for]
+        request = request_bytes("POST", "/v1/resolve", body, {"Content-Type": "application/json"}, lines)
+        return await exchange(host, port, request, source=source)
+
+    return send
 
 
 async def test_a_client_hammering_resolve_gets_429_while_others_are_served(
@@ -127,24 +148,11 @@ async def test_behind_our_reverse_proxy_each_visitor_has_its_own_budget_and_a_fo
     """Requests from the trusted proxy (127.0.0.1 by default) carry `X-Forwarded-For`: a visitor who
     spent its burst gets 429 while a second visitor behind the same proxy is served. A client that
     connects from elsewhere (127.0.0.2) and forges the header is still counted by its own address."""
-    burst = 10
-    backend = await make_backend(real_clock=True, rate_limit_per_s=0.01, rate_limit_burst=burst)
-    _, _, key = await _site_with_prompt(backend)
-    host, port = _address(backend)
-    body = json.dumps({"observations": [{"beacon": key, "rssi": -60}]}).encode()
-
-    def resolve(forwarded_for: str) -> bytes:
-        headers = {"Content-Type": "application/json", "X-Forwarded-For": forwarded_for}
-        return request_bytes("POST", "/v1/resolve", body, headers)
-
-    first = [
-        await exchange(host, port, resolve("198.51.100.1"), source="127.0.0.1") for _ in range(burst + 5)
-    ]
-    second = await exchange(host, port, resolve("198.51.100.2"), source="127.0.0.1")
-    forged = [
-        await exchange(host, port, resolve(f"198.51.100.{n}"), source=HAMMERER)
-        for n in range(10, 10 + burst + 5)
-    ]
+    burst = BURST_BEHIND_PROXY
+    send = await _resolver_behind_proxy(make_backend)
+    first = [await send(["198.51.100.1"], "127.0.0.1") for _ in range(burst + 5)]
+    second = await send(["198.51.100.2"], "127.0.0.1")
+    forged = [await send([f"198.51.100.{n}"], HAMMERER) for n in range(10, 10 + burst + 5)]
     assert [a.status for a in first] == [200] * burst + [429] * 5
     assert second.status == 200
     assert [a.status for a in forged] == [200] * burst + [429] * 5
@@ -156,3 +164,53 @@ async def test_behind_our_reverse_proxy_each_visitor_has_its_own_budget_and_a_fo
         "200; refused",
         True,
     )
+
+
+async def test_a_second_forwarded_for_line_does_not_let_a_visitor_choose_who_it_is(
+    make_backend: BackendFactory, figure: Figures
+) -> None:
+    """HAProxy adds its own `X-Forwarded-For` line after the visitor's: one visitor sends every
+    request with a fresh made-up address in its own line, behind the trusted proxy (127.0.0.1) that
+    adds the visitor's real address as a second line. The limiter must count the real address: the
+    visitor is refused after its burst, as if it had sent no header."""
+    burst = BURST_BEHIND_PROXY
+    send = await _resolver_behind_proxy(make_backend)
+    answers = [await send([f"203.0.113.{n}", "198.51.100.1"], "127.0.0.1") for n in range(burst + 5)]
+    statuses = [a.status for a in answers]
+    figure(
+        "abuse",
+        f"behind HAProxy (two X-Forwarded-For lines), a visitor forging a new address in its own line "
+        f"for each of {len(answers)} requests",
+        f"refused after {statuses.count(200)}",
+        f"refused after its burst ({burst})",
+        statuses == [200] * burst + [429] * 5,
+    )
+    assert statuses == [200] * burst + [429] * 5
+
+
+async def test_ipv6_addresses_of_one_64_share_one_budget(
+    make_backend: BackendFactory, figure: Figures
+) -> None:
+    """A visitor with an IPv6 /64 (what one subscriber line gets) sends each request from another
+    address of it, named by the trusted proxy in `X-Forwarded-For`: it is refused after one burst.
+    A visitor in the next /64, and an IPv4 visitor written as IPv4-mapped IPv6 beside the same one
+    as plain IPv4, are counted apart and together as they should be."""
+    burst = BURST_BEHIND_PROXY
+    send = await _resolver_behind_proxy(make_backend)
+
+    async def resolve(forwarded_for: str) -> int:
+        return (await send([forwarded_for], "127.0.0.1")).status
+
+    one_64 = [await resolve(f"2001:db8:1:2:{n:x}::{n + 1:x}") for n in range(burst + 5)]
+    neighbour = await resolve("2001:db8:1:3::1")
+    mapped = [await resolve(f) for f in ["198.51.100.9"] * (burst // 2) + ["::ffff:198.51.100.9"] * 6]
+    figure(
+        "abuse",
+        f"one IPv6 /64 sending {len(one_64)} requests, each from another address of it",
+        f"refused after {one_64.count(200)}; the next /64 {neighbour}",
+        f"refused after its burst ({burst}); 200",
+        one_64 == [200] * burst + [429] * 5 and neighbour == 200,
+    )
+    assert one_64 == [200] * burst + [429] * 5
+    assert neighbour == 200
+    assert mapped == [200] * burst + [429]

@@ -25,6 +25,7 @@ from backend.http.state import STATE
 from backend.storage.sqlite import SqliteStorage
 from tests.conftest import SITE, Backend, BackendFactory, prompt_body
 from tests.reliability.figures import Figures, scaled
+from tests.reliability.hostile_http import exchange, request_bytes
 from tests.test_api_fuzz import VALID_BODIES
 
 PROBLEM = "application/problem+json"
@@ -202,4 +203,86 @@ async def test_keys_are_stored_hashed_and_looked_up_by_hash(
         f"{near_ns / 1000:.2f} µs vs {far_ns / 1000:.2f} µs (spread ±{spread / 1000:.2f} µs)",
         "difference within the spread",
         abs(near_ns - far_ns) <= max(spread, 1.0),
+    )
+
+
+async def test_metrics_answer_only_loopback_and_configured_scrapers(
+    make_backend: BackendFactory, figure: Figures
+) -> None:
+    """`/metrics` from 127.0.0.1 (the default `metrics_allow`) is served; from 127.0.0.2, and from a
+    visitor the trusted proxy on 127.0.0.1 names in `X-Forwarded-For`, it is 404 problem details as
+    if there were none. With `metrics_allow` naming a network, its scrapers are served."""
+    default = await make_backend()
+    configured = await make_backend(metrics_allow="10.0.0.5, 127.0.0.0/30")
+    statuses: dict[str, int] = {}
+    for name, backend, source, forwarded in [
+        ("loopback", default, "127.0.0.1", None),
+        ("another address", default, "127.0.0.2", None),
+        ("a visitor through the proxy", default, "127.0.0.1", "198.51.100.7"),
+        ("a configured network", configured, "127.0.0.2", None),
+        ("outside the configured network", configured, "127.0.0.5", None),
+    ]:
+        port = backend.client.port
+        assert port is not None
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        answer = await exchange(
+            backend.client.host, port, request_bytes("GET", "/metrics", None, headers), source=source
+        )
+        statuses[name] = answer.status
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        if answer.status != 200:
+            answer.problem()
+    expected = {
+        "loopback": 200,
+        "another address": 404,
+        "a visitor through the proxy": 404,
+        "a configured network": 200,
+        "outside the configured network": 404,
+    }
+    figure(
+        "access",
+        "/metrics from loopback, another address, a visitor through the proxy, a configured network, "
+        "outside it",
+        ", ".join(str(s) for s in statuses.values()),
+        ", ".join(str(s) for s in expected.values()),
+        statuses == expected,
+    )
+    assert statuses == expected
+
+
+async def test_every_answer_carries_nosniff_and_refused_methods_are_problem_details(
+    backend: Backend, figure: Figures
+) -> None:
+    """A sample of every kind of answer, 2xx to 4xx, has `X-Content-Type-Options: nosniff`; methods a
+    route does not take (PUT, and WebDAV's PROPFIND, which aiohttp parses) are 405 problem details
+    with `Allow`. (A method aiohttp's parser does not know, such as BREW, is refused by the parser with
+    a plain 400 before any handler runs: see README.md.)"""
+    port = backend.client.port
+    assert port is not None
+    json_type = {"Content-Type": "application/json"}
+    requests = [
+        request_bytes("GET", "/healthz"),
+        request_bytes("GET", "/openapi.json"),
+        request_bytes("GET", "/v1/regions"),
+        request_bytes("OPTIONS", "/v1/resolve", None, {"Origin": "https://app.example"}),
+        request_bytes("POST", "/v1/resolve", b'{"observations": []}', json_type),
+        request_bytes("POST", "/v1/resolve", b"x" * 20_000, json_type),
+        request_bytes("GET", "/v1/admin/sites"),
+        request_bytes("GET", "/nothing-here"),
+        request_bytes("PUT", "/v1/resolve", b"{}", json_type),
+        request_bytes("PROPFIND", "/v1/regions"),
+    ]
+    answers = [await exchange(backend.client.host, port, raw) for raw in requests]
+    assert [a.status for a in answers] == [200, 200, 200, 204, 422, 413, 401, 404, 405, 405]
+    assert all(a.headers.get("x-content-type-options") == "nosniff" for a in answers)
+    for answer in answers[-2:]:
+        answer.problem()
+        assert answer.headers["allow"]
+    figure(
+        "access",
+        "answers carrying X-Content-Type-Options: nosniff (200, 204, 401, 404, 405, 413, 422); methods a "
+        "route does not take answered as problem details",
+        f"{len(answers)} of {len(answers)}; 405 problem+json",
+        "all",
+        True,
     )

@@ -141,7 +141,9 @@ def _check(answers: list[tuple[str, Answer]]) -> None:
     }
     for name, answer in answers:
         if name in expected:
-            assert answer.status in expected[name], (name, answer.status, answer.body[:300])
+            # resolve's body is capped at what 50 observations need: the large hostile ones are 413
+            right = expected[name] | ({413} if name.endswith("/v1/resolve") else set())
+            assert answer.status in right, (name, answer.status, answer.body[:300])
             answer.problem()
         else:  # malformed HTTP: refused by aiohttp's parser, not by Nahbei
             assert answer.status == 400, (name, answer)
