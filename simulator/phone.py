@@ -200,6 +200,11 @@ class CompanionApp:
         """The prompt on screen, if any (as of the last call)."""
         return self._showing
 
+    @property
+    def answer(self) -> SitesAnswer | None:
+        """The latest answer the app acts on (as of the last call)."""
+        return self._answer
+
     # --- scan filter -------------------------------------------------------------------------------
 
     def due_regions(self, now: float) -> bool:

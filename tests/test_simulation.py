@@ -111,6 +111,9 @@ async def test_quiet_street_every_passer_by_with_the_app_gets_the_prompt_once_an
     assert {"median", "p95"} <= set(report["time_to_first_prompt_s"])
     assert report["scanner"] == "inline (no radio stack)"
     assert report["repeats_within_cooldown"] == 0 and report["shown_too_far"] == 0
+    nearness = report["nearness"]
+    assert nearness["came_near"] > 0 and nearness["distance_error"]["count"] > 0
+    assert set(nearness["per_site"]) == {site.name}
     # The record alone is enough to report on a run again.
     again = write_report(record, world, tmp_path / "again")
     assert again["sightings_received"] == record.sightings_received
