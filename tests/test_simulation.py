@@ -240,6 +240,7 @@ def test_the_command_line_lists_scenarios_and_reports_a_bad_one_in_one_line(
     assert [line.split()[0] for line in listed] == [
         "busy_street",
         "dying_battery",
+        "harsh_corner",
         "quiet_street",
         "spoofed_ibeacon",
     ]
