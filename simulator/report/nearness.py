@@ -45,6 +45,8 @@ SHOWN_WITHIN: Final = 1.5  # shown while still this near counts as in time
 # When the nearness summary asks for a look: the goals the issue set for the companion app.
 RECALL_FINE: Final = 0.95
 LATE_FINE: Final = 0.02
+# Estimates off by more than half the distance, typically: the site's distance model wants calibrating.
+DISTANCE_FINE: Final = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,5 +237,5 @@ def nearness_findings(figures: dict[str, Any]) -> list[tuple[str, str, bool]]:
         ("came near and were shown it", words, recall is not None and recall < RECALL_FINE),
         ("from coming near to the prompt", times, False),
         ("shown only after walking on", _share(late), late is not None and late > LATE_FINE),
-        ("distance estimates", estimates, False),
+        ("distance estimates", estimates, (error["median_abs_rel"] or 0.0) > DISTANCE_FINE),
     ]
