@@ -3,12 +3,15 @@
 ``demo`` runs the busy street (three sites, real agents through the fake BlueZ) and prints the
 report; ``run`` runs any scenario file or bundled scenario; ``list`` shows the bundled ones. Each
 run writes ``report.json``, ``report.svg`` and ``report.html`` into its report folder.
+``scenario-reference`` and ``scenario-schema`` print what a scenario file may hold, for people and for
+editors.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -20,6 +23,7 @@ from simulator.engine.run import Progress, SimulationError, run_scenario
 from simulator.report.figures import summary_lines
 from simulator.report.record import RunRecord
 from simulator.world.scenario import ScenarioError, bundled_scenarios, load_scenario
+from simulator.world.scenario_reference import scenario_reference, scenario_schema
 
 DEMO_SCENARIO: Final = "busy_street"
 # Five minutes of street in two and a half: real agents keep up easily, and a demo should not drag.
@@ -32,6 +36,7 @@ examples:
   nahbei-sim run quiet_street --agents inline --speed 0
   nahbei-sim run my_street.toml --seed 7 --duration 120 --report /tmp/street
   nahbei-sim list
+  nahbei-sim scenario-reference        every scenario field: default, range, meaning
 
 --agents bleak (the default) runs the real agent (`python -m beacon_agent run`) in its own process,
 scanning with bleak through a fake BlueZ on a private D-Bus: it needs `dbus-daemon` (Debian package
@@ -74,6 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(run, speed_default="1 with real agents, 0 inline")
     sub.add_parser("list", help="list the bundled scenarios", description="The bundled scenarios.")
+    sub.add_parser(
+        "scenario-reference",
+        help="print every scenario field with its default, range and meaning (Markdown)",
+        description="Every field a scenario file may have: its type, default, what it accepts and what it means, "
+        "as Markdown generated from the scenario models (simulator/SCENARIOS.md is a copy).",
+    )
+    sub.add_parser(
+        "scenario-schema",
+        help="print the JSON Schema of a scenario file, for editors",
+        description="The JSON Schema (draft 2020-12) of a scenario file, generated from the scenario models "
+        "(simulator/scenario.schema.json is a copy). With Even Better TOML, a first line "
+        "`#:schema <path to it>` checks a scenario as you type.",
+    )
     return parser
 
 
@@ -136,6 +154,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "list":
         return _list(sys.stdout)
+    if args.command == "scenario-reference":
+        sys.stdout.write(scenario_reference())
+        return 0
+    if args.command == "scenario-schema":
+        sys.stdout.write(json.dumps(scenario_schema(), indent=2, ensure_ascii=False) + "\n")
+        return 0
     try:
         scenario = load_scenario(DEMO_SCENARIO if args.command == "demo" else args.scenario)
     except ScenarioError as exc:

@@ -15,25 +15,30 @@ Rules, in the order a beacon meets them:
 2. Debounce. A beacon counts once it has been heard ``min_receptions`` times and ``debounce_s``
    have passed since the first of them. After ``forget_after_s`` without a reception it is
    forgotten and must be debounced again.
-3. Smoothing. A beacon's RSSI is an exponential average over time with half-life
-   ``rssi_half_life_s`` (``beacon_agent.aggregate.smooth``, the agent's filter): single readings
-   scatter by several dB, and weighting by time rather than by reading treats fast and slow
-   beacons alike. The half-life is short because the phone moves.
+3. Smoothing. A beacon's RSSI is an exponential average over time (``beacon_agent.aggregate.smooth``,
+   the agent's filter): single readings scatter by several dB, and weighting by time rather than by
+   reading treats fast and slow beacons alike. Fast attack, slow release: a reading stronger than
+   the average pulls it with half-life ``rssi_attack_half_life_s``, a weaker one with
+   ``rssi_release_half_life_s``, so approach shows within a second or two and a lost packet or a
+   body in the way does not push a near beacon off.
 4. Resolve. The app asks ``POST /v1/resolve`` when the set of counted beacons differs from the set
-   of its latest answer, or that answer is ``resolve_interval_s`` old; with every counted beacon
+   of its latest answer, when a counted beacon has grown ``approach_db`` stronger than it was when
+   that answer was asked for (the walker came nearer; not while a prompt is on screen), when a
+   prompt has left the screen since (another may fit now), or when the answer is
+   ``resolve_interval_s`` old; with every counted beacon
    (strongest first, at most 50): its key, smoothed RSSI rounded to whole dBm and tx power at 1 m;
    and its language. One request at a time, at least ``min_resolve_gap_s`` apart. When the set
    changes to one answered less than ``cache_ttl_s`` ago (a beacon at the edge of range comes and
-   goes), that answer is used instead of asking. A 429 stops asking for its ``Retry-After``;
-   other failures back off exponentially with full jitter.
+   goes), that answer is used instead of asking, unless the walker has come nearer since. A 429
+   stops asking for its ``Retry-After``; other failures back off exponentially with full jitter.
 5. Show. At most one prompt is on screen. When none is, beacons count and the latest answer is
    younger than ``cache_ttl_s``, the app goes through its sites nearest first, and each site's
    prompts in the backend's order, and shows the first prompt that
    a. it has not shown within that prompt's ``cooldown_s`` (per prompt id, whatever the site), and
-   b. whose ``max_distance_m`` (if any) is not below the app's distance estimate: the larger of
-      the answer's ``distance_m`` and the distance of the nearest beacon heard now. The latter is
-      a lower bound for every site, so walking away after the answer is caught at once; walking
-      closer waits for the next answer: better silent than shown from too far away.
+   b. whose ``max_distance_m`` (if any) is not below the app's distance estimate: the answer's
+      ``distance_m``, stretched by how much the strongest beacon has fallen since it was asked
+      for. The backend knows the site (its calibration, its walls), so its distance is the
+      measure; the phone only notices walking away at once. Walking closer asks again (rule 4).
 6. Events. ``shown`` when displayed. Then, drawn at display time: with ``open_probability`` the
    user opens it after ``open_delay_s``, then acts with ``act_probability`` after ``act_delay_s``
    or dismisses it after ``dismiss_delay_s``; unopened, it is dismissed after ``dismiss_delay_s``.
@@ -50,6 +55,7 @@ import math
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Final
 
 from beacon_agent.aggregate import smooth
 from beacon_agent.backoff import backoff_delay
@@ -70,6 +76,8 @@ from beacon_agent.contract.wire import (
 __all__ = ["AppConfig", "AppStats", "CompanionApp", "Display", "Shown"]
 
 _RSSI_MIN, _RSSI_MAX = -127, 20  # the wire's range (beacon_agent.contract.wire.Rssi)
+# Readings a beacon's smoothing takes the median of: at 2-3 advertisements a second, about a second.
+MEDIAN_OF: Final = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +92,20 @@ class AppConfig:
     # At 1 Hz and 30 % packet loss a present beacon stays silent for 10 s with odds of 6 in a million,
     # and in 10 s a walker has gone 14 m: about the reach of a prompt.
     forget_after_s: float = 10.0
-    # At 1 Hz the 4-8 dB scatter of single readings falls to about a third, and the estimate lags
-    # ~4 s (h / ln 2): 6 m of walking. The agent's 5 s suits a receiver that does not move.
-    rssi_half_life_s: float = 3.0
-    # A walker (1.4 m/s) crosses a 20 m circle in ~30 s; asking every 10 s catches it twice inside.
-    resolve_interval_s: float = 10.0
+    # Fast attack, slow release. A stronger reading moves the estimate with a 1 s half-life, so on
+    # approach it lags ~1.5 s (2 m of walking) instead of ~4 s; a weaker one with 4 s, so a lost
+    # packet or a body in the way for a moment does not push a near beacon away. The asymmetry
+    # leans the estimate a little towards the stronger readings: towards "near", which the
+    # log-distance model (n = 2 in streets of 2.5 and more) already errs against.
+    rssi_attack_half_life_s: float = 1.0
+    rssi_release_half_life_s: float = 4.0
+    # Asking again is due when the signal has risen by this much since the answer in use: 3 dB is
+    # a quarter less distance at n = 2.5 (20 m -> 15 m), the step at which a prompt's reach is met.
+    approach_db: float = 3.0
+    # Without a rise, an answer is refreshed this often: approach asks for itself, so the periodic
+    # ask only keeps schedules and prompts current, and a phone standing at a bus stop asks four
+    # times a minute, not six.
+    resolve_interval_s: float = 15.0
     # The beacons of one site come into range within seconds of each other: one request, not one each.
     min_resolve_gap_s: float = 2.0
     # Prompts and schedules change in minutes, a walker's beacon set in seconds.
@@ -159,6 +176,7 @@ class _Track:
     receptions: int
     rssi: float  # smoothed, dBm
     tx_power_1m: int | None
+    recent: list[int] = field(default_factory=list)  # the last few readings, newest last
 
 
 @dataclass(order=True, slots=True)
@@ -185,13 +203,16 @@ class CompanionApp:
         self._answer: SitesAnswer | None = None
         self._answer_keys: frozenset[str] = frozenset()
         self._answer_at = -math.inf
-        self._cache: dict[frozenset[str], tuple[SitesAnswer, float]] = {}
+        self._answer_rssi: dict[str, float] = {}  # what the answer in use was asked with
+        self._cache: dict[frozenset[str], tuple[SitesAnswer, float, dict[str, float]]] = {}
         self._asking: frozenset[str] | None = None
+        self._sent: dict[str, float] = {}
         self._asked_at = -math.inf
         self._not_before = -math.inf
         self._failures = 0
         self._last_shown: dict[int, float] = {}
         self._showing: Display | None = None
+        self._freed_at = -math.inf  # when the screen last became free
         self._events: list[_Event] = []
         self._seq = 0
 
@@ -199,6 +220,11 @@ class CompanionApp:
     def showing(self) -> Display | None:
         """The prompt on screen, if any (as of the last call)."""
         return self._showing
+
+    @property
+    def answer(self) -> SitesAnswer | None:
+        """The latest answer the app acts on (as of the last call)."""
+        return self._answer
 
     # --- scan filter -------------------------------------------------------------------------------
 
@@ -242,9 +268,14 @@ class CompanionApp:
         self.stats.heard += 1
         track = self._tracks.get(key)
         if track is None or now - track.last > self.config.forget_after_s:
-            self._tracks[key] = _Track(now, now, 1, float(rssi), tx_power_1m)
+            self._tracks[key] = _Track(now, now, 1, float(rssi), tx_power_1m, [rssi])
             return True
-        track.rssi = smooth(track.rssi, rssi, now - track.last, self.config.rssi_half_life_s)
+        cfg = self.config
+        track.recent = [*track.recent[1 - MEDIAN_OF :], rssi]
+        # The median of the last three (the lower of two): one lucky reading is not an approach.
+        sample = sorted(track.recent)[(len(track.recent) - 1) // 2]
+        half_life = cfg.rssi_attack_half_life_s if sample > track.rssi else cfg.rssi_release_half_life_s
+        track.rssi = smooth(track.rssi, sample, now - track.last, half_life)
         track.last = max(track.last, now)
         track.receptions += 1
         if tx_power_1m is not None:
@@ -282,14 +313,22 @@ class CompanionApp:
             return None
         keys = frozenset(counted)
         if keys == self._answer_keys:
-            if now - self._answer_at < self.config.resolve_interval_s:
+            fresh = (
+                now - self._answer_at < self.config.resolve_interval_s and self._freed_at <= self._answer_at
+            )
+            if fresh and not self._closer(counted, now):
                 return None
         else:
             cached = self._cache.get(keys)
             if cached is not None and now - cached[1] < self.config.cache_ttl_s:
                 self.stats.cache_hits += 1
-                self._answer, self._answer_keys, self._answer_at = cached[0], keys, cached[1]
-                return None
+                self._answer, self._answer_keys, self._answer_at, self._answer_rssi = (
+                    cached[0],
+                    keys,
+                    *cached[1:],
+                )
+                if not self._closer(counted, now):
+                    return None
         if now - self._asked_at < self.config.min_resolve_gap_s:
             return None
         strongest = sorted(counted.items(), key=lambda item: -item[1].rssi)[:MAX_OBSERVATIONS]
@@ -302,6 +341,7 @@ class CompanionApp:
             for key, t in strongest
         ]
         self._asking, self._asked_at = keys, now
+        self._sent = {key: t.rssi for key, t in counted.items()}
         self.stats.resolves += 1
         return ResolveRequest(observations=observations, lang=self.config.lang)
 
@@ -312,9 +352,19 @@ class CompanionApp:
         self.stats.answers += 1
         ttl = self.config.cache_ttl_s
         self._cache = {k: v for k, v in self._cache.items() if now - v[1] < ttl}
-        self._cache[keys] = (answer, now)
-        self._answer, self._answer_keys, self._answer_at = answer, keys, now
+        self._cache[keys] = (answer, now, self._sent)
+        self._answer, self._answer_keys, self._answer_at, self._answer_rssi = answer, keys, now, self._sent
         return self.due_displays(now)
+
+    def _closer(self, counted: Mapping[str, _Track], now: float) -> bool:
+        """Whether a beacon has come ``approach_db`` nearer since the answer in use was asked for.
+
+        Not while a prompt is on screen: nothing else could be shown, so asking would only cost battery.
+        """
+        if self._showing is not None and now < self._showing.until:
+            return False
+        rise = self.config.approach_db
+        return any(t.rssi >= self._answer_rssi.get(key, math.inf) + rise for key, t in counted.items())
 
     def on_rate_limited(self, retry_after_s: float | None, now: float) -> None:
         """A 429: ask nothing for ``Retry-After`` seconds."""
@@ -344,18 +394,36 @@ class CompanionApp:
         if self._showing is not None:
             if now < self._showing.until:
                 return []
-            self._showing = None
+            self._showing, self._freed_at = None, now
         counted = self._counted(now)
         answer = self._answer
         if not counted or answer is None or now - self._answer_at >= self.config.cache_ttl_s:
             return []
-        nearest = self._nearest_beacon_m(counted.values())
+        farther = self._farther(counted)
+        nearest = None
         for entry in answer.sites:
-            distance = _larger(entry.distance_m, nearest)
+            if entry.distance_m is not None:
+                distance: float | None = entry.distance_m * farther
+            else:  # no tx power anywhere: the app's own model is all there is
+                nearest = nearest or self._nearest_beacon_m(counted.values())
+                distance = nearest
             for prompt in entry.prompts:
                 if self._eligible(prompt, distance, now):
                     return [self._show(prompt, entry.site, distance, now)]
         return []
+
+    def _farther(self, counted: Mapping[str, _Track]) -> float:
+        """How many times farther the walker is than when the answer in use was asked for (at least 1).
+
+        From the fall of the strongest beacon since then, with the model's exponent: only a ratio, so
+        the answer's distance (the backend's, which knows the site) stays the measure. At n = 2 in a
+        street of 2.5-3 a fall reads as more distance than it is: better silent than shown from afar.
+        """
+        then = [(rssi, key) for key, rssi in self._answer_rssi.items() if key in counted]
+        if not then:
+            return 1.0
+        fall = max(then)[0] - max(counted[key].rssi for _, key in then)
+        return 10 ** (max(fall, 0.0) / (10 * self.config.path_loss_exponent))
 
     def _nearest_beacon_m(self, tracks: Iterable[_Track]) -> float | None:
         """Distance of the nearest beacon heard, from the smoothed RSSI; None if no tx power is known."""

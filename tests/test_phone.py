@@ -171,14 +171,66 @@ def test_rssi_is_smoothed_and_rounded() -> None:
     phone = app()
     phone.hear(key(1), -60, TX, 0.0)
     phone.hear(key(1), -61, TX, 1.0)
-    phone.hear(key(1), -90, TX, 2.0)  # one deep fade
-    request = phone.due_resolve(2.0)
+    phone.hear(key(1), -90, TX, 2.0)  # one deep fade: the median of the last three leaves it out
+    phone.hear(key(1), -50, TX, 3.0)  # and one lucky reading
+    request = phone.due_resolve(3.0)
     assert request is not None
     [observation] = request.observations
-    assert observation.rssi is not None and -80 < observation.rssi < -61
+    assert observation.rssi is not None and -62 <= observation.rssi <= -60
+
+
+def smoothed(phone: CompanionApp, now: float) -> int:
+    request = phone.due_resolve(now)
+    assert request is not None and request.observations[0].rssi is not None
+    return request.observations[0].rssi
+
+
+def test_rssi_rises_fast_on_approach_and_falls_slowly_on_departure() -> None:
+    """Fast attack, slow release: 3 s after a 20 dB step up most of it shows, after a step down little."""
+    up, down = app(), app()
+    hear(up, 0.0, 10.0, -90)
+    hear(up, 10.5, 13.5, -70)
+    hear(down, 0.0, 10.0, -70)
+    hear(down, 10.5, 13.5, -90)
+    assert smoothed(up, 13.5) >= -74  # within 4 dB of the new level
+    assert smoothed(down, 13.5) >= -78  # not yet halfway to it
 
 
 # --- when the app asks ---------------------------------------------------------------------------
+
+
+def test_coming_nearer_asks_again_before_the_interval_and_standing_still_does_not() -> None:
+    phone = app()
+    hear(phone, 0.0, 2.0, AT_50_M)
+    resolve_and_answer(phone, 2.0, answer((1, 50.0, [])))  # too far for the site's prompt
+    hear(phone, 3.0, 6.0, AT_50_M)
+    assert phone.due_resolve(6.0) is None  # the same signal: nothing new to ask
+    hear(phone, 7.0, 9.0, AT_50_M + 5)  # 5 dB stronger: almost half as far
+    request = phone.due_resolve(9.0)
+    assert request is not None and request.observations[0].rssi is not None
+    assert request.observations[0].rssi >= AT_50_M + 3
+    phone.on_answer(answer((1, 35.0, [])), 9.2)
+    hear(phone, 10.0, 11.0, AT_5_M)
+    assert phone.due_resolve(11.0) is not None
+    phone.on_answer(answer((1, 5.0, [prompt(1, cooldown_s=3600)])), 11.2)
+    assert phone.showing is not None
+    hear(phone, 12.0, 15.0, AT_5_M + 6)  # nearer still, but a prompt is on screen: no need to ask
+    assert phone.due_resolve(15.0) is None
+    stander = app()
+    hear(stander, 0.0, 2.0)
+    resolve_and_answer(stander, 2.0, answer())
+    hear(stander, 3.0, 16.0)
+    assert stander.due_resolve(16.0) is None  # 14 s: the interval is 15 s
+    assert stander.due_resolve(17.0) is not None
+
+
+def test_a_prompt_leaving_the_screen_asks_again_for_what_fits_now() -> None:
+    phone = app(open_probability=0.0, dismiss_delay_s=(5.0, 5.0))
+    hear(phone, 0.0, 2.0)
+    assert resolve_and_answer(phone, 2.0, answer((1, 5.0, [prompt(1, cooldown_s=3600)]))) != []
+    hear(phone, 3.0, 8.0)
+    assert phone.due_resolve(6.0) is None and phone.due_displays(7.0) == []  # dismissed at 7
+    assert phone.due_resolve(7.1) is not None  # the answer is 5 s old, but the screen is free
 
 
 def test_asks_when_the_set_changes_or_the_answer_is_old_and_uses_the_cache() -> None:
@@ -229,15 +281,20 @@ def test_cooldown_per_prompt_survives_other_sites() -> None:
     assert [(s.prompt_id, s.site_id, s.at) for s in phone.shown] == [(1, 1, 2.0), (2, 2, 20.0), (1, 1, 62.0)]
 
 
-def test_distance_check_uses_the_phone_own_latest_estimate() -> None:
+def test_distance_check_stretches_the_answer_by_how_far_the_walker_has_gone_since() -> None:
     phone = app()
-    hear(phone, 0.0, 2.0, AT_50_M)
-    # The answer says 5 m (an old estimate), but the nearest beacon heard now is 50 m away.
-    assert resolve_and_answer(phone, 2.0, answer((1, 5.0, [prompt(1)]))) == []
-    # The answer's own distance counts too: 30 m is beyond 20 m even when the phone hears 5 m now.
-    hear(phone, 3.0, 30.0, AT_5_M)
-    assert phone.on_answer(answer((1, 30.0, [prompt(1)])), 30.0) == []
-    [display] = phone.on_answer(answer((1, 5.0, [prompt(1), prompt(2, max_distance_m=None)])), 31.0)
+    hear(phone, 0.0, 2.0, AT_5_M)
+    assert phone.due_resolve(2.0) is not None
+    hear(phone, 3.0, 14.0, AT_50_M)  # the answer is slow to come; meanwhile the walker walked off
+    # The answer says 5 m, as asked for at 2 s; the beacon has fallen by 20 dB since: about 50 m.
+    assert phone.on_answer(answer((1, 5.0, [prompt(1)])), 14.0) == []
+    # The answer's own distance counts: 30 m is beyond 20 m however strong the beacon is now.
+    hear(phone, 15.0, 40.0, AT_5_M)
+    assert phone.due_resolve(40.0) is not None
+    assert phone.on_answer(answer((1, 30.0, [prompt(1)])), 40.0) == []
+    hear(phone, 41.0, 55.0, AT_5_M)
+    assert phone.due_resolve(55.0) is not None
+    [display] = phone.on_answer(answer((1, 5.0, [prompt(1), prompt(2, max_distance_m=None)])), 55.0)
     assert display.prompt.id == 1 and display.distance_m is not None and 4.9 < display.distance_m < 5.1
     assert phone.shown[0].distance_m_estimated == display.distance_m
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from beacon_agent.contract.keys import is_key
+from simulator.cli import main
 from simulator.world.scenario import (
     EddystoneEidSpec,
     EddystoneUidSpec,
@@ -18,6 +21,7 @@ from simulator.world.scenario import (
     load_scenario,
     parse_scenario,
 )
+from simulator.world.scenario_reference import scenario_reference, scenario_schema
 
 MINIMAL = """
 name = "t"
@@ -201,3 +205,69 @@ def test_missing_unreadable_and_binary_files(tmp_path: Path) -> None:
     binary.write_bytes(b"name = \xff\n")
     with pytest.raises(ScenarioError, match=r"binary\.toml: not UTF-8"):
         load_scenario(binary)
+
+
+# --- the reference and the schema ------------------------------------------------------------------
+
+SIMULATOR = Path(__file__).resolve().parent.parent / "simulator"
+
+
+def test_the_reference_page_is_what_the_command_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenario-reference"]) == 0
+    printed = capsys.readouterr().out
+    assert printed == scenario_reference()
+    assert (SIMULATOR / "SCENARIOS.md").read_text(encoding="utf-8") == printed, (
+        "simulator/SCENARIOS.md is stale: nahbei-sim scenario-reference > simulator/SCENARIOS.md"
+    )
+    for section in ("`[radio]`", "`[[sites.prompts]]`", '`[[sites.beacons]] kind = "eddystone-eid"`'):
+        assert f"## {section}" in printed
+    assert "| `path_loss_exponent` | number | 2.2 | 1.5 to 6 |" in printed
+
+
+def test_the_schema_file_is_what_the_command_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenario-schema"]) == 0
+    printed = capsys.readouterr().out
+    assert json.loads(printed) == scenario_schema()
+    assert (SIMULATOR / "scenario.schema.json").read_text(encoding="utf-8") == printed, (
+        "simulator/scenario.schema.json is stale: nahbei-sim scenario-schema > simulator/scenario.schema.json"
+    )
+
+
+def test_every_field_of_the_simulators_models_says_what_it_means() -> None:
+    defs = scenario_schema()["$defs"]
+    models = [(name, d) for name, d in defs.items() if "properties" in d] + [("Scenario", scenario_schema())]
+    borrowed = {"PromptText", "ScheduleWindow"}  # the backend's models: meanings given in the reference
+    missing = [
+        f"{name}.{field}"
+        for name, d in models
+        if name not in borrowed
+        for field, prop in d["properties"].items()
+        if not prop.get("description")
+    ]
+    assert missing == []
+    assert "| `title` | text | required | 1-120 characters | The prompt's title" in scenario_reference()
+
+
+@pytest.mark.parametrize("name", sorted(bundled_scenarios()))
+def test_bundled_scenarios_validate_against_the_checked_in_schema(name: str) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((SIMULATOR / "scenario.schema.json").read_text(encoding="utf-8"))
+    data = tomllib.loads(bundled_scenarios()[name].read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+
+
+def test_the_schema_refuses_what_loading_refuses() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(scenario_schema())
+    good = tomllib.loads(
+        MINIMAL + "[[walkers]]\ncount = 3\ndwell_s = 60\nstreet = {from = [0, 0], to = [9, 0]}\n"
+    )
+    validator.validate(good)  # a range written as one number
+    for bad in (
+        MINIMAL + "colour = 1\n",
+        MINIMAL.replace("60", "-1"),
+        MINIMAL + "[radio]\npacket_loss = 2\n",
+    ):
+        assert not validator.is_valid(tomllib.loads(bad)), bad
+        with pytest.raises(ScenarioError):
+            parse_scenario(bad)

@@ -19,7 +19,7 @@ import aiohttp
 
 from simulator.app_client import AppClient, drive
 from simulator.phone import AppConfig, CompanionApp, Display
-from simulator.report.record import RssiSample, RunRecord, ShownPrompt, WalkerTrack
+from simulator.report.record import ResolvedDistance, RssiSample, RunRecord, ShownPrompt, WalkerTrack
 from simulator.world.beacons import Emission
 from simulator.world.radio import derive_seed
 from simulator.world.walkers import Walker
@@ -35,6 +35,9 @@ TIMELINE_WALKERS: Final = 4  # walkers with a phone whose every reception is kep
 # a beacon after 10 s of silence (AppConfig.forget_after_s).
 _HEARD_WITHIN_S: Final = 10.0
 _RSSI_WEIGHT: Final = 0.3  # a light moving average, so that one lucky reading does not decide
+# Distances to a site are kept while within this much of its farthest-reaching prompt: the report asks
+# whether a prompt came while the walker was still within 1.5x its reach (simulator.report.nearness).
+NEAR_KEPT: Final = 1.5
 
 
 class Phones:
@@ -73,6 +76,12 @@ class Phones:
         self._heard: dict[str, dict[str, tuple[float, float]]] = {name: {} for name in self.apps}
         self._next_track = 0.0
         self._next_nearest = 0.0
+        self._answers = dict.fromkeys(self.apps, 0)
+        reach = {
+            s.name: [p.max_distance_m for p in s.prompts if p.max_distance_m is not None]
+            for s in world.scenario.sites
+        }
+        self._near_kept = {site: NEAR_KEPT * max(r) for site, r in reach.items() if r and self._own[site]}
 
     def hear(self, emissions: Sequence[Emission], present: Sequence[tuple[Walker, Point]]) -> None:
         """Every phone on the scene hears what reaches its position."""
@@ -109,16 +118,44 @@ class Phones:
         names += [n for n, app in self.apps.items() if app.showing is not None and n not in here]
         results = await asyncio.gather(*(drive(self.apps[n], self._clients[n], now) for n in names))
         for name, displays in zip(names, results, strict=True):
+            self._resolved(name, now)
             for display in displays:
                 self._shown(name, display, now)
         self._ground_truth(now, present)
+
+    def _truth_m(self, walker: str, site: str, now: float) -> float:
+        """Where the walker truly is, and how far the site's nearest beacon is from there."""
+        world = self.world
+        w = world.walker(walker)
+        xy = w.position(min(max(now, w.arrival_s), w.leave_s)) or (math.nan, math.nan)
+        own = self._own.get(site) or []
+        return min((world.distance(b, xy) for b in own), default=world.distance(site, xy))
+
+    def _resolved(self, walker: str, now: float) -> None:
+        """A new answer: each site's estimated distance beside the true one."""
+        app = self.apps[walker]
+        if app.stats.answers == self._answers[walker] or app.answer is None:
+            return
+        self._answers[walker] = app.stats.answers
+        for entry in app.answer.sites:
+            if entry.distance_m is None:
+                continue
+            site = entry.site.name
+            self.record.resolved.append(
+                ResolvedDistance(
+                    walker,
+                    site,
+                    round(now, 3),
+                    round(entry.distance_m, 2),
+                    round(self._truth_m(walker, site, now), 2),
+                )
+            )
 
     def _shown(self, walker: str, display: Display, now: float) -> None:
         world, site = self.world, display.site.name
         w = world.walker(walker)
         xy = w.position(min(max(now, w.arrival_s), w.leave_s)) or (math.nan, math.nan)
-        own = self._own.get(site) or []
-        true_m = min((world.distance(b, xy) for b in own), default=world.distance(site, xy))
+        true_m = self._truth_m(walker, site, now)
         recent = [
             (level, beacon)
             for beacon, (at, level) in self._heard[walker].items()
@@ -167,6 +204,10 @@ class Phones:
                 nearest = min(reach)[1]
                 spent = self.tracks[walker.name].nearest_site
                 spent[nearest] = spent.get(nearest, 0.0) + NEAREST_EVERY_S
+            for site, kept in self._near_kept.items():
+                sending = [world.distance(b, xy) for b in self._own[site] if b.death_s > now]
+                if sending and (d := min(sending)) <= kept:
+                    self.tracks[walker.name].near.setdefault(site, []).append((round(now, 2), round(d, 2)))
 
     def stats(self) -> dict[str, int]:
         """The apps' counters (``AppStats``), summed over all phones."""

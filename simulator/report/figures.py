@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
+from simulator.report.nearness import nearness, nearness_findings, percentile, prompt_sentences
 from simulator.report.record import RunRecord, ShownPrompt
 from simulator.report.svg import render_svg
 from simulator.world.world import World
@@ -93,6 +94,7 @@ def figures(record: RunRecord, world: World) -> Figures:
             "path_loss_exponent": radio.path_loss_exponent,
         },
         "time_to_first_prompt_s": time_to_first_prompt(record),
+        "nearness": nearness(record, world.scenario),
         "nearest_site": nearest_site_score(record, world),
         "spoofed": spoof_counts(record, world),
         "resolves": record.resolves,
@@ -125,17 +127,6 @@ def repeats_within_cooldown(shown: list[ShownPrompt]) -> int:
             repeats += 1
         last[key] = prompt
     return repeats
-
-
-def percentile(values: list[float], share: float) -> float | None:
-    """Linear interpolation between closest ranks (numpy's default); None without values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = share * (len(ordered) - 1)
-    low = math.floor(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def time_to_first_prompt(record: RunRecord) -> dict[str, Any]:
@@ -239,7 +230,7 @@ def findings(figs: Figures) -> list[tuple[str, str, bool]]:
     per_site = figs["prompts_shown_per_site"]
     sites = ", ".join(f"{site} {n}" for site, n in per_site.items()) if 1 < len(per_site) <= 4 else ""
     repeats, too_far, errors = figs["repeats_within_cooldown"], figs["shown_too_far"], figs["resolve_errors"]
-    limit = f"beyond max_distance_m x {figs['too_far_margin']['factor']:.2f}"
+    limit = f"beyond {figs['too_far_margin']['factor']:.2f}x a prompt's reach, shadowing allowed for"
     sightings = f"{figs['sightings_produced']} produced, {figs['sightings_received']} received"
     resolves = f"{figs['resolves']} ({errors} errors, {figs['rate_limited']} rate-limited)"
     shown = f"{figs['prompts_shown']} ({sites})" if sites else str(figs["prompts_shown"])
@@ -248,6 +239,7 @@ def findings(figs: Figures) -> list[tuple[str, str, bool]]:
         ("repeats within cooldown", str(repeats), repeats > 0),
         ("shown too far", f"{too_far} ({limit})", too_far > 0),
         ("time to first prompt", f"median {_seconds(ttfp['median'])}, p95 {_seconds(ttfp['p95'])}", False),
+        *nearness_findings(figs["nearness"]),
         ("sightings", sightings, not figs["sightings_equal"]),
         ("resolves", resolves, errors > 0),
     ]
@@ -272,8 +264,10 @@ def what_ran(figs: Figures) -> str:
 
 
 def summary_lines(figs: Figures) -> list[str]:
-    """A few lines for the terminal: what ran, then the figures that say whether the run went well."""
+    """A few lines for the terminal: what ran, who was asked while near (per prompt, in words), then the
+    figures that say whether the run went well."""
     lines = [f"{figs['scenario']}: {what_ran(figs)}"]
+    lines += [f"  {sentence}" for sentence in prompt_sentences(figs["nearness"])]
     lines += [f"{what}: {words}" + ("  <--" if look else "") for what, words, look in findings(figs)]
     return lines + [f"note: {note}" for note in figs["notes"]]
 
@@ -308,16 +302,13 @@ def _json_text(figs: Figures, record: dict[str, Any]) -> str:
 
 
 def _html(figs: Figures, svg: str) -> str:
-    """The picture and the figures in one file that opens in any browser, offline."""
-    rows = []
-    for key, value in figs.items():
-        if key in ("alerts", "notes"):
-            continue
-        items = value.items() if isinstance(value, dict) else [("", value)]
-        for sub, item in items:
-            label = f"{key} · {sub}" if sub else key
-            shown = json.dumps(item, ensure_ascii=False) if isinstance(item, dict | list) else str(item)
-            rows.append(f"<tr><th>{html.escape(label)}</th><td>{html.escape(shown)}</td></tr>")
+    """The picture and the figures in words, in one file that opens in any browser, offline."""
+    rows = [
+        f"<tr{' class=look' if look else ''}><th>{html.escape(what)}</th><td>{html.escape(words)}</td></tr>"
+        for what, words, look in findings(figs)
+        if what != "alerts"
+    ]
+    prompts = "".join(f"<li>{html.escape(sentence)}</li>" for sentence in prompt_sentences(figs["nearness"]))
     alerts = "".join(
         f"<li>{a['first_seen_s']:.0f} s: {html.escape(a['site'])}: {html.escape(a['alert'])}</li>"
         for a in figs["alerts"]
@@ -330,8 +321,11 @@ def _html(figs: Figures, svg: str) -> str:
         "<style>body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:1.5rem auto;max-width:1040px;"
         "color:#222;padding:0 1rem}svg{max-width:100%;height:auto;border:1px solid #ddd}"
         "table{border-collapse:collapse;font-size:.9rem}th,td{text-align:left;padding:.2rem .8rem;"
-        "border-bottom:1px solid #e4e4e4;vertical-align:top}th{font-weight:normal;color:#555}</style>\n"
-        f"</head>\n<body>\n<h1>{title}</h1>\n<figure>{picture}</figure>\n"
+        "border-bottom:1px solid #e4e4e4;vertical-align:top}th{font-weight:normal;color:#555}"
+        ".look td{color:#D55E00;font-weight:bold}</style>\n"
+        f"</head>\n<body>\n<h1>{title}</h1>\n<p>{html.escape(what_ran(figs))}</p>\n"
+        f"<h2>Who was asked while near</h2>\n<ul>{prompts or '<li>no prompt has a distance to judge by</li>'}</ul>\n"
+        f"<figure>{picture}</figure>\n"
         f"<h2>Figures</h2>\n<table>\n{chr(10).join(rows)}\n</table>\n"
         f"<h2>Alerts</h2>\n<ul>{alerts or '<li>none</li>'}</ul>\n"
         + (f"<h2>Notes</h2>\n<ul>{notes}</ul>\n" if notes else "")

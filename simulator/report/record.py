@@ -31,6 +31,17 @@ class ShownPrompt:
 
 
 @dataclass(frozen=True, slots=True)
+class ResolvedDistance:
+    """One site of one resolve answer: the backend's distance estimate beside the truth."""
+
+    walker: str
+    site: str
+    at_s: float
+    estimated_m: float
+    true_m: float  # to the site's nearest sending beacon, ground truth
+
+
+@dataclass(frozen=True, slots=True)
 class RssiSample:
     at_s: float
     site: str
@@ -47,6 +58,9 @@ class WalkerTrack:
     entered_range: dict[str, float] = field(default_factory=dict)  # site -> first reception of its beacons
     # site -> seconds it was the nearest in range
     nearest_site: dict[str, float] = field(default_factory=dict)
+    # site -> (t, true metres to its nearest sending beacon), every half second while within 1.5x the
+    # reach of the site's farthest-reaching prompt: what "came near" and "walked on" are judged by
+    near: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +84,7 @@ class RunRecord:
     resolve_errors: int = 0
     rate_limited: int = 0
     shown: list[ShownPrompt] = field(default_factory=list)
+    resolved: list[ResolvedDistance] = field(default_factory=list)
     walkers: list[WalkerTrack] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     backend_url: str | None = None

@@ -78,10 +78,16 @@ def _box(r: Rect, **attrs: object) -> str:
 
 
 def _text(x: float, y: float, text: str, size: float = 11, anchor: str = "start", /, **attrs: object) -> str:
-    """Text with a white halo, so it stays readable over paths and marks; small text is grey."""
-    style: dict[str, object] = {"fill": INK if size > 9 else GREY, "stroke": "#fff", "stroke_width": 3}
-    style |= attrs
-    return _el("text", text, x=x, y=y, font_size=size, text_anchor=anchor, paint_order="stroke", **style)
+    """Text with a white halo, so it stays readable over paths and marks; small text is grey.
+
+    The halo is a stroked copy drawn underneath rather than ``paint-order``: cairosvg ignores that, and
+    then strokes every label white over its own letters.
+    """
+    where: dict[str, object] = {"x": x, "y": y, "font_size": size, "text_anchor": anchor}
+    style: dict[str, object] = {"fill": INK if size > 9 else GREY} | attrs
+    halo = {k: v for k, v in style.items() if k == "font_weight"}
+    under = _el("text", text, **where, **halo, fill="#fff", stroke="#fff", stroke_width=3, aria_hidden="true")
+    return under + _el("text", text, **where, **style)
 
 
 _OUTLINES: Final = {

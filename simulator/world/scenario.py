@@ -87,15 +87,25 @@ class ScenarioError(Exception):
 
 
 class Scenario(Strict):
-    name: Name
-    description: str = Field("", max_length=5000)
-    duration_s: float = Field(gt=0, le=7 * 86400)
-    origin: Origin = Field(default_factory=Origin)
-    radio: Radio = Field(default_factory=Radio)
-    app: AppSpec = Field(default_factory=AppSpec)
-    sites: list[SiteSpec] = Field(min_length=1, max_length=1000)
-    walkers: list[WalkerEntry] = Field(default_factory=list, max_length=10_000)
-    spoofs: list[SpoofSpec] = Field(default_factory=list, max_length=100)
+    """A street: its sites with their beacons and prompts, the walkers, the radio and the app."""
+
+    name: Name = Field(description="The scenario's name; beacon ids are derived from it.")
+    description: str = Field("", max_length=5000, description="One line for `nahbei-sim list`.")
+    duration_s: float = Field(gt=0, le=7 * 86400, description="Seconds of street to simulate.")
+    origin: Origin = Field(default_factory=Origin, description="Where x = 0, y = 0 is on the map.")
+    radio: Radio = Field(default_factory=Radio, description="The radio between beacons and receivers.")
+    app: AppSpec = Field(
+        default_factory=AppSpec, description="The companion app and what walkers do with it."
+    )
+    sites: list[SiteSpec] = Field(
+        min_length=1, max_length=1000, description="The sites, with beacons and prompts."
+    )
+    walkers: list[WalkerEntry] = Field(
+        default_factory=list, max_length=10_000, description="Walkers, one by one or in groups."
+    )
+    spoofs: list[SpoofSpec] = Field(
+        default_factory=list, max_length=100, description="Copies of sites' beacons."
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> Self:
