@@ -208,15 +208,14 @@ def fixture_postgres() -> Iterator[PostgresCluster]:
     folder = Path(tempfile.mkdtemp(prefix="nahbei-pg-"))
     if os.geteuid() == 0:
         shutil.chown(folder, RUN_AS, RUN_AS)
-    servers: list[Server] = []
     try:
-        cluster = start_cluster(bindir, folder)
-        servers = [cluster.replica, cluster.primary]
-        yield cluster
+        yield start_cluster(bindir, folder)
     finally:
-        for server in servers or [Server(bindir, folder / name, 0) for name in ("replica", "primary")]:
-            if (server.datadir / "postmaster.pid").exists():
-                server.stop()
+        # Whatever got started, also when starting failed half-way; the replica first, else it
+        # keeps trying to reach its primary until stopped.
+        for name in ("replica", "primary"):
+            if (folder / name / "postmaster.pid").exists():
+                Server(bindir, folder / name, 0).stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 
