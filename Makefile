@@ -19,11 +19,22 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The fake BlueZ needs a private dbus-daemon (Debian package `dbus`); installed here when we may.
+# tests/postgres.py starts PostgreSQL with PostGIS (`postgresql`, `postgresql-postgis`) and
+# tests/test_deploy_units.py checks the units with `systemd-analyze` (`systemd`) and the Caddyfile with
+# `caddy`: installed when root, else those tests are skipped with the reason.
 system-deps:
 	@command -v dbus-daemon >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq dbus; \
 	  else echo "make: dbus-daemon is missing: install Debian's dbus package (sudo apt-get install dbus)"; exit 1; fi; }
+	@need=""; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
+	  ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need="$$need postgresql-postgis"; \
+	  command -v systemd-analyze >/dev/null 2>&1 || need="$$need systemd"; \
+	  command -v caddy >/dev/null 2>&1 || need="$$need caddy"; \
+	  if [ -n "$$need" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq $$need; \
+	  elif [ -n "$$need" ]; then echo "make: missing Debian packages:$$need (their tests are skipped)"; fi
 
 demo: $(STAMP) system-deps
 	$(BIN)/nahbei-sim demo

@@ -17,6 +17,9 @@ from backend.config import Settings
 from backend.http.app import create_app
 from tests.reliability.figures import Figures
 
+# A real PostgreSQL (primary and replica) for the tests that name `postgres` or `pg_database`.
+pytest_plugins = ["tests.postgres"]
+
 
 @pytest.fixture
 def figure(request: pytest.FixtureRequest) -> Figures:
