@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench reliability clean help system-deps bench-tools
+.PHONY: demo test lint typecheck unit bench reliability clean help system-deps test-deps bench-tools
 
 help:
 	@echo "make demo   - run Nahbei on this machine and show what happens"
@@ -19,19 +19,23 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The fake BlueZ needs a private dbus-daemon (Debian package `dbus`); installed here when we may.
-# tests/postgres.py starts PostgreSQL with PostGIS (`postgresql`, `postgresql-postgis`) and
-# tests/test_deploy_units.py checks the units with `systemd-analyze` (`systemd`) and the Caddyfile with
-# `caddy`: installed when root, else those tests are skipped with the reason.
 system-deps:
 	@command -v dbus-daemon >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq dbus; \
 	  else echo "make: dbus-daemon is missing: install Debian's dbus package (sudo apt-get install dbus)"; exit 1; fi; }
+
+# What only the tests need, so that `make demo` stays a small download: tests/postgres.py starts
+# PostgreSQL with PostGIS (`postgresql`, `postgresql-postgis`), tests/test_deploy_units.py checks the
+# units with `systemd-analyze` (`systemd`) and the Caddyfile with `caddy`, and the page tests drive
+# Debian's `chromium`. Installed when root, else those tests are skipped with the reason.
+test-deps: system-deps
 	@need=""; \
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	  ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need="$$need postgresql-postgis"; \
 	  command -v systemd-analyze >/dev/null 2>&1 || need="$$need systemd"; \
 	  command -v caddy >/dev/null 2>&1 || need="$$need caddy"; \
+	  command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
 	  if [ -n "$$need" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq $$need; \
 	  elif [ -n "$$need" ]; then echo "make: missing Debian packages:$$need (their tests are skipped)"; fi
@@ -50,7 +54,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) system-deps
+unit: $(STAMP) test-deps
 	$(BIN)/pytest -q
 
 # wrk (load) and mosquitto (Theengs Gateway's broker) from Debian, installed here when we may.
