@@ -15,7 +15,7 @@ help:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[backend,postgres,dev,bench]'
 	touch $(STAMP)
 
 # The fake BlueZ needs a private dbus-daemon (Debian package `dbus`); installed here when we may.

@@ -476,9 +476,3 @@ class CompanionApp:
     def on_event_failed(self) -> None:
         """An event could not be posted. It is not retried: events only feed hourly counts."""
         self.stats.events_failed += 1
-
-
-def _larger(a: float | None, b: float | None) -> float | None:
-    if a is None or b is None:
-        return b if a is None else a
-    return max(a, b)

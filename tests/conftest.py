@@ -17,8 +17,9 @@ from backend.config import Settings
 from backend.http.app import create_app
 from tests.reliability.figures import Figures
 
-# A real PostgreSQL (primary and replica) for the tests that name `postgres` or `pg_database`.
-pytest_plugins = ["tests.postgres"]
+# A real PostgreSQL (primary and replica) for the tests that name `postgres` or `pg_database`; a real
+# chromium for those that name `browser`.
+pytest_plugins = ["tests.postgres", "tests.browser"]
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from backend.http.state import STATE, AppState
 from backend.ratelimit import RateLimiter
 from backend.storage import Storage
 from backend.storage.sqlite import SqliteStorage
+from backend.web import home, render
 from beacon_agent.contract import version
 
 log = structlog.get_logger(__name__)
@@ -61,6 +62,8 @@ def create_app(
     for name, handler in (("healthz", healthz), ("metrics", metrics), ("openapi", openapi)):
         path = "/openapi.json" if name == "openapi" else f"/{name}"
         app.router.add_get(path, edge.guard(state, name, False, handler), name=name)
+    render.setup(app)
+    home.add_routes(app)
     edge.add_fallbacks(app, state)
     app.cleanup_ctx.append(_storage_ctx)
     app.cleanup_ctx.append(_purge_ctx)

@@ -58,7 +58,6 @@ class Pair:
     title: str
     max_distance_m: float
     entered_s: float  # first within max_distance_m
-    closest_s: float
     shown_s: float | None  # first on screen within SHOWN_WITHIN x max_distance_m; None: missed
     late: bool
 
@@ -115,7 +114,6 @@ def pairs(record: RunRecord, scenario: Scenario) -> list[Pair]:
                     prompt.title,
                     reach,
                     entered,
-                    closest,
                     near[0].at_s if near else None,
                     late,
                 )
