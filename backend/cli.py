@@ -6,21 +6,19 @@ import argparse
 import asyncio
 import json
 import sys
-import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
-import structlog
-from aiohttp import web
 from pydantic import ValidationError
 
-from backend import auth
 from backend.config import Settings, describe, first_error, settings_from
+from backend.demo import seed_demo
 from backend.http.app import create_app
-from backend.storage.sqlite import SqliteStorage
+from backend.http.serve import serve
+from backend.orgs import BadOrgName, create_org
+from backend.storage import UnsupportedDatabase
 from beacon_agent.contract import logs
 
-log = structlog.get_logger(__name__)
+DB_HELP = "the database: a SQLite file or a sqlite:/// URL (default {}, env NAHBEI_DB)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,26 +38,21 @@ def build_parser() -> argparse.ArgumentParser:
         "create-org", help="create an organisation and print its admin key (shown once)"
     )
     org.add_argument("name", help="the organisation's name, e.g. 'Hospiz am Park e.V.'")
-    org.add_argument("--db", type=Path, help="SQLite database file (default ./var/nahbei.db, env NAHBEI_DB)")
+    org.add_argument("--db", help=DB_HELP.format("./var/nahbei.db"))
     org.add_argument("--json", action="store_true", help='print {"org_id": ..., "admin_key": "..."} only')
 
     demo = sub.add_parser("demo", help="seed a demo organisation (a hospice and two more sites) and serve it")
-    _server_options(demo, default_db=Path("var/demo.db"))
+    _server_options(demo, default_db="var/demo.db")
     demo.add_argument("--no-serve", action="store_true", help="seed, print the admin key and exit")
 
     sub.add_parser("settings", help="print every setting with its environment variable and default")
     return parser
 
 
-def _server_options(parser: argparse.ArgumentParser, default_db: Path | None = None) -> None:
+def _server_options(parser: argparse.ArgumentParser, default_db: str | None = None) -> None:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1, env NAHBEI_HOST)")
     parser.add_argument("--port", type=int, help="TCP port (default 8080, env NAHBEI_PORT)")
-    parser.add_argument(
-        "--db",
-        type=Path,
-        default=default_db,
-        help=f"SQLite database file (default {default_db or './var/nahbei.db'}, env NAHBEI_DB)",
-    )
+    parser.add_argument("--db", default=default_db, help=DB_HELP.format(default_db or "./var/nahbei.db"))
     parser.add_argument(
         "--log-format", choices=["auto", "json", "console"], help="log as JSON or text (default auto)"
     )
@@ -82,14 +75,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             rate_limit_per_s=getattr(args, "rate_limit_per_s", None),
         )
     except ValidationError as exc:
-        print(f"nahbei-backend: {first_error(exc)}", file=sys.stderr)
-        return 2
+        return _refuse(first_error(exc))
     logs.configure(settings.log_format, settings.log_level)
-    if args.command == "admin":
-        return asyncio.run(_create_org(settings, args.name, as_json=args.json))
-    if args.command == "demo":
-        from backend.demo import seed_demo
+    try:
+        return _run(args, settings)
+    except (UnsupportedDatabase, BadOrgName) as exc:
+        return _refuse(str(exc))
 
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "admin":
+        org_id, key = asyncio.run(create_org(settings, args.name))
+        if args.json:
+            print(json.dumps({"org_id": org_id, "admin_key": key}))
+        else:
+            name = args.name.strip()
+            print(f"Created organisation {org_id} ({name}).\nAdmin key (shown once, keep it safe): {key}")
+        return 0
+    if args.command == "demo":
         asyncio.run(seed_demo(settings, sys.stdout))
         if args.no_serve:
             return 0
@@ -97,37 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def serve(settings: Settings, app: web.Application) -> None:
-    """Serve `app` until SIGINT/SIGTERM, as `nahbei-backend serve` does (the benchmarks' floor too)."""
-    web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=_announce(settings))
-
-
-def _announce(settings: Settings) -> Callable[[str], None]:
-    def say(_: str) -> None:
-        log.info("serving", url=f"http://{settings.host}:{settings.port}", db=str(settings.db))
-
-    return say
-
-
-async def _create_org(settings: Settings, name: str, *, as_json: bool) -> int:
-    name = name.strip()
-    if not name or len(name) > 200:
-        print("nahbei-backend: the organisation name must be 1-200 characters", file=sys.stderr)
-        return 2
-    org_id, key = await create_org(settings.db, name)
-    if as_json:
-        print(json.dumps({"org_id": org_id, "admin_key": key}))
-    else:
-        print(f"Created organisation {org_id} ({name}).\nAdmin key (shown once, keep it safe): {key}")
-    return 0
-
-
-async def create_org(db: Path, name: str) -> tuple[int, str]:
-    key = auth.new_secret(auth.ADMIN_PREFIX)
-    storage = SqliteStorage(db)
-    await storage.open()
-    try:
-        org_id = await storage.create_org(name, auth.secret_hash(key), time.time())
-    finally:
-        await storage.close()
-    return org_id, key
+def _refuse(reason: str) -> int:
+    """One line on stderr and the exit status of a usage error: nothing was done."""
+    print(f"nahbei-backend: {reason}", file=sys.stderr)
+    return 2

@@ -24,7 +24,13 @@ class Settings(BaseModel):
 
     host: str = Field("127.0.0.1", description="Address to listen on.")
     port: int = Field(8080, ge=0, le=65535, description="TCP port to listen on (0 picks a free one).")
-    db: Path = Field(Path("var/nahbei.db"), description="SQLite database file (created with its folder).")
+    # A path stays a `Path` (what tools and tests that reach into the file use); a URL stays its text,
+    # for `backend.storage.open_storage` to tell which store it names.
+    db: Path | str = Field(
+        Path("var/nahbei.db"),
+        description="The database: a SQLite file (created with its folder), as a path or as a URL, "
+        "`sqlite:///relative/path` or `sqlite:////absolute/path`.",
+    )
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", description="Log lines as JSON (production), readable text, or `auto`: text on a terminal."
     )
@@ -91,6 +97,14 @@ class Settings(BaseModel):
         ge=1,
         description="Prompt events counted per client per prompt per hour; more are answered but not counted.",
     )
+
+    @field_validator("db", mode="before")
+    @classmethod
+    def _database(cls, value: object) -> object:
+        """Text without ``://`` (the command line's, the environment's) is a file path."""
+        if isinstance(value, str) and "://" not in value:
+            return Path(value)
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

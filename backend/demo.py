@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 from backend import auth
 from backend.config import Settings
 from backend.models import AgentIn, BeaconIn, PromptIn, SiteIn
-from backend.storage.sqlite import SqliteStorage
+from backend.storage import open_storage
 
 DEMO_EID_IDENTITY_KEY = "6e61686265692d64656d6f2d6569642d"  # "nahbei-demo-eid-", public on purpose
 _BEACON = TypeAdapter[BeaconIn](BeaconIn)
@@ -172,13 +172,9 @@ class DemoSeed:
 
 
 async def seed_demo(settings: Settings, out: TextIO | None = None) -> DemoSeed:
-    """A fresh demo database (any old one at the same path is replaced)."""
-    for suffix in ("", "-wal", "-shm"):
-        settings.db.with_name(settings.db.name + suffix).unlink(missing_ok=True)
-    storage = SqliteStorage(settings.db)
-    await storage.open()
+    """A fresh demo database (any old one at the same place is replaced)."""
     now = time.time()
-    try:
+    async with open_storage(settings, fresh=True) as storage:
         key = auth.new_secret(auth.ADMIN_PREFIX)
         seed = DemoSeed(await storage.create_org("Nahbei Demo Leipzig e.V.", auth.secret_hash(key), now), key)
         for demo in DEMO_SITES:
@@ -196,8 +192,6 @@ async def seed_demo(settings: Settings, out: TextIO | None = None) -> DemoSeed:
                 seed.org_id, site.id, AgentIn(name=demo.agent), auth.secret_hash(token)
             )
             seed.agent_tokens[site.id] = token
-    finally:
-        await storage.close()
     if out is not None:
         _explain(seed, settings, out)
     return seed

@@ -27,7 +27,15 @@ from backend import geo
 from backend.schedule import ScheduleWindow, check_timezone
 from backend.texts import clean_name, clean_text, looks_like_url, public_https_url
 from beacon_agent.contract.keys import canonical_uuid
-from beacon_agent.contract.wire import MAX_TEXT, Lang, PromptEventType, PromptKind, SiteKind, TxPower
+from beacon_agent.contract.wire import (
+    MAX_TEXT,
+    Lang,
+    PromptEventType,
+    PromptKind,
+    SiteKind,
+    SiteView,
+    TxPower,
+)
 
 Hex = StringConstraints(pattern=r"^[0-9a-fA-F]+$", to_lower=True)
 U16 = Annotated[int, Field(ge=0, le=0xFFFF)]
@@ -106,15 +114,9 @@ class SitePatch(Strict):
         return None if value is None else check_timezone(value)
 
 
-class Site(BaseModel):
-    id: int
-    name: str
-    kind: SiteKind
-    lat: float
-    lon: float
-    address: str
-    timezone: str
-    default_lang: str
+# What the app sees of a site, and what only its staff see. (A comment, not a docstring: the
+# OpenAPI document would show one.)
+class Site(SiteView):
     ibeacon_major: int | None = Field(description="The major allocated to this site's iBeacons, if any.")
 
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from backend.cli import create_org
 from backend.config import Settings
 from backend.http.app import create_app
+from backend.orgs import create_org
 from tests.reliability.figures import Figures
 
 # A real PostgreSQL (primary and replica) for the tests that name `postgres` or `pg_database`; a real
@@ -67,7 +67,7 @@ class Backend:
             return await response.json(content_type=None) if body else None
 
     async def new_org(self, name: str = "Other e.V.") -> str:
-        _, key = await create_org(self.settings.db, name)
+        _, key = await create_org(self.settings, name)
         return key
 
 
@@ -91,7 +91,7 @@ async def make_backend(tmp_path: Path) -> AsyncIterator[BackendFactory]:
 
     async def start(*, real_clock: bool = False, **overrides: Any) -> Backend:
         settings = make_settings(tmp_path, **overrides)
-        org_id, key = await create_org(settings.db, "Hospiz am Park e.V.")
+        org_id, key = await create_org(settings, "Hospiz am Park e.V.")
         clock = Clock(real=real_clock)
         client = TestClient(TestServer(create_app(settings, clock=clock), host="127.0.0.1"))
         await client.start_server()

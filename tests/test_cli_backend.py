@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -43,6 +44,33 @@ def test_bad_setting_stops_with_one_line_naming_it(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [done.stderr.strip()]
     assert "port" in done.stderr
+
+
+def test_a_database_url_of_another_store_stops_with_one_line_naming_it(tmp_path: Path) -> None:
+    for args in (
+        ("serve", "--db", "postgresql://x"),
+        ("admin", "create-org", "Tafel", "--db", "postgresql://x"),
+        ("demo", "--no-serve", "--db", "postgresql://x"),
+    ):
+        done = run(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.strip().splitlines() == [done.stderr.strip()], done.stderr
+        assert "'postgresql://x'" in done.stderr and "Traceback" not in done.stderr
+    env = {**os.environ, "NAHBEI_DB": "postgresql://x"}
+    assert run("admin", "create-org", "Tafel", env=env).returncode == 2
+
+
+def test_create_org_takes_a_sqlite_url(tmp_path: Path) -> None:
+    db = tmp_path / "url.db"
+    done = run("admin", "create-org", "Tafel", "--db", f"sqlite:///{db}", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["org_id"] == 1 and db.is_file()
+
+
+def test_a_bad_organisation_name_stops_with_one_line(tmp_path: Path) -> None:
+    done = run("admin", "create-org", "  ", "--db", str(tmp_path / "n.db"))
+    assert done.returncode == 2
+    assert done.stderr.strip() == "nahbei-backend: the organisation name must be 1-200 characters"
 
 
 def test_readme_lists_every_setting_as_the_code_does() -> None:

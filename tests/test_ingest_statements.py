@@ -1,11 +1,11 @@
-"""How ingest splits a batch into multi-row statements (backend/storage/sqlite.py): pure."""
+"""How ingest splits a batch into multi-row statements (backend/storage/sqlite/ingest.py): pure."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backend.storage.sqlite import chunk_sizes
+from backend.storage.sqlite.ingest import chunk_sizes
 
 
 @given(count=st.integers(min_value=0, max_value=20_000), most=st.integers(min_value=1, max_value=1024))

@@ -6,18 +6,17 @@ import random
 import time
 from pathlib import Path
 
+from backend.config import Settings
 from backend.geo import haversine_m
 from backend.models import PromptIn, SiteIn
-from backend.storage.sqlite import SqliteStorage
+from backend.storage import open_storage
 from beacon_agent.contract.wire import SiteKind
 
 CENTRES = [(51.34, 12.37), (51.5, 12.5), (0.0, 179.95), (0.0, -179.99), (52.0, 13.0), (89.999, 0.0)]
 
 
 async def test_sites_near_matches_brute_force(tmp_path: Path) -> None:
-    storage = SqliteStorage(tmp_path / "n.db")
-    await storage.open()
-    try:
+    async with open_storage(Settings(db=tmp_path / "n.db")) as storage:
         org = await storage.create_org("Test", b"k" * 32, time.time())
         rng = random.Random(7)
         sites = []
@@ -60,5 +59,3 @@ async def test_sites_near_matches_brute_force(tmp_path: Path) -> None:
             )[:limit]
             assert [d for _, d in found] == [d for d, _ in expected]
             assert [s for s, _ in found] == [sid for _, sid in expected]
-    finally:
-        await storage.close()

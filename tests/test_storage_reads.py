@@ -5,14 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from backend.config import Settings
 from backend.models import IBeaconIn, PromptIn, SiteIn
-from backend.storage.sqlite import SqliteStorage
+from backend.storage import open_storage
 
 
 async def test_beacon_with_site_is_the_beacon_and_its_sites_material(tmp_path: Path) -> None:
-    storage = SqliteStorage(tmp_path / "r.db")
-    await storage.open()
-    try:
+    async with open_storage(Settings(db=tmp_path / "r.db")) as storage:
         org = await storage.create_org("Test", b"k" * 32, time.time())
         bare = await storage.create_site(org, SiteIn(name="no prompts", lat=51.3, lon=12.4), time.time())
         busy = await storage.create_site(org, SiteIn(name="two prompts", lat=51.4, lon=12.5), time.time())
@@ -29,5 +28,3 @@ async def test_beacon_with_site_is_the_beacon_and_its_sites_material(tmp_path: P
             assert (row, prompts) == (await storage.site_material([site.id]))[site.id]
         assert [p.texts["de"]["title"] for p in prompts or []] == ["a", "b"]
         assert await storage.beacon_with_site(f"ibeacon:{uuid}:1:3") is None
-    finally:
-        await storage.close()

@@ -21,8 +21,7 @@ from backend.http.operations import Operation
 from backend.http.routes import OPERATIONS
 from backend.http.state import STATE, AppState
 from backend.ratelimit import RateLimiter
-from backend.storage import Storage
-from backend.storage.sqlite import SqliteStorage
+from backend.storage import Storage, storage_for
 from backend.web import home, render
 from beacon_agent.contract import version
 
@@ -39,8 +38,12 @@ def create_app(
     storage: Storage | None = None,
     operations: Sequence[Operation] = OPERATIONS,
 ) -> web.Application:
-    """The service; `operations` are the API it serves (the benchmarks' floor serves stand-ins)."""
-    storage = storage or SqliteStorage(settings.db)
+    """The service; `operations` are the API it serves (the benchmarks' floor serves stand-ins).
+
+    The store `settings.db` names (else `storage`) is opened as the app starts and closed as it stops;
+    `backend.storage.UnsupportedDatabase` here, before anything runs, if it names none we have.
+    """
+    storage = storage or storage_for(settings)
     state = AppState(
         settings=settings,
         storage=storage,

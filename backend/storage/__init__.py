@@ -1,8 +1,10 @@
 """The storage interface: every read and write the backend makes, and nothing about SQL.
 
-Handlers and the catalog speak only to `Storage`; `backend.storage.sqlite` is the embedded default.
-A PostgreSQL implementation for several backend processes implements the same protocol.
-Every method that changes data is one transaction: it is either all stored or not at all.
+Handlers and the catalog speak only to `Storage`, opened by `open_storage(settings)` (`open.py`):
+the one place that knows which store `settings.db` names. `backend.storage.sqlite` is the embedded
+default; a PostgreSQL store for several backend processes implements the same protocol. What the
+stores share (rows for the hot path, conversions) is in `rows.py`. Every method that changes data
+is one transaction: it is either all stored or not at all.
 """
 
 from __future__ import annotations
@@ -25,8 +27,23 @@ from backend.models import (
     SiteIn,
     SitePatch,
 )
+from backend.storage.open import UnsupportedDatabase, open_storage, storage_for
 from backend.storage.rows import MaterialOf, SiteMaterial, SiteRow, StoredPrompt
 from beacon_agent.contract.wire import Heartbeat, PromptEventType, Region, Sighting, SiteKind
+
+__all__ = [
+    "AgentPrincipal",
+    "BeaconActivity",
+    "BeaconRef",
+    "EidBeacon",
+    "HourCount",
+    "IngestResult",
+    "Storage",
+    "StoredSighting",
+    "UnsupportedDatabase",
+    "open_storage",
+    "storage_for",
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from pydantic_core import from_json
 
-from backend.models import AltBeaconIn, BeaconIn, EddystoneEidIn, EddystoneUidIn, IBeaconIn, Prompt, Site
+from backend.models import AltBeaconIn, BeaconIn, EddystoneEidIn, EddystoneUidIn, IBeaconIn, Prompt
 from backend.schedule import ScheduleWindow
 from beacon_agent.contract import keys
 
@@ -43,27 +43,17 @@ def beacon_identity(beacon: BeaconIn) -> dict[str, Any]:
     return {k: v for k, v in beacon.model_dump().items() if k not in secret}
 
 
-def site_from_row(row: Sequence[Any]) -> Site:
-    return Site(
-        id=row[0],
-        name=row[1],
-        kind=row[2],
-        lat=row[3],
-        lon=row[4],
-        address=row[5],
-        timezone=row[6],
-        default_lang=row[7],
-        ibeacon_major=row[8],
-    )
-
-
-def prompt_from_row(row: Sequence[Any]) -> Prompt:
+def prompt_from_body(prompt_id: int, site_id: int, body: str) -> Prompt:
     """Prompts are stored as their validated admin body (JSON) beside id and site."""
-    return Prompt.model_validate({**json.loads(row[2]), "id": row[0], "site_id": row[1]})
+    return Prompt.model_validate({**json.loads(body), "id": prompt_id, "site_id": site_id})
 
 
 class SiteRow(NamedTuple):
-    """The public columns of a site, as read for an answer: no model, no validation (stored valid)."""
+    """The public columns of a site, as read for an answer: no model, no validation (stored valid).
+
+    The hot path's pydantic-free twin of `SiteView` (the public part of `Site`): a test keeps their
+    fields equal, and the stores select its columns by these names.
+    """
 
     id: int
     name: str

@@ -14,11 +14,11 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from backend.cli import serve
 from backend.config import settings_from
 from backend.http.app import create_app
 from backend.http.operations import Call, Operation, RawJson
 from backend.http.routes import OPERATIONS
+from backend.http.serve import serve
 from beacon_agent.contract import logs
 
 

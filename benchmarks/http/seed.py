@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backend.auth import secret_hash
-from backend.storage.schema import SCHEMA_VERSION
-from backend.storage.sqlite import SqliteStorage
+from backend.config import Settings
+from backend.storage import open_storage
+from backend.storage.sqlite.schema import SCHEMA_VERSION
 
 UUID = "6e616862-6569-4265-8e63-686d61726b21"
 CENTRE = (51.0, 10.5)
@@ -117,7 +118,6 @@ def database(folder: Path, sites: int, progress: bool = True) -> Path:
 
 
 async def _prepare(path: Path) -> None:
-    storage = SqliteStorage(path)
-    await storage.open()
-    await storage.create_org("Benchmark e.V.", secret_hash(ADMIN_KEY), time.time())
-    await storage.close()
+    """The schema and the organisation, through the storage seam; the bulk rows follow in plain SQL."""
+    async with open_storage(Settings(db=path)) as storage:
+        await storage.create_org("Benchmark e.V.", secret_hash(ADMIN_KEY), time.time())

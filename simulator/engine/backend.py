@@ -24,6 +24,7 @@ from aiohttp import web
 
 from backend.config import Settings
 from backend.http.app import create_app
+from backend.storage.open import sqlite_path
 from simulator.world.scenario import (
     AltBeaconSpec,
     BeaconSpec,
@@ -120,7 +121,7 @@ class BackendServer:
     def received(self) -> int:
         """The sum of ``count`` over the stored sightings: what the agents delivered."""
         # A connection of its own (sqlite3's context manager commits but does not close).
-        with contextlib.closing(sqlite3.connect(self.settings.db, timeout=10)) as conn:
+        with contextlib.closing(sqlite3.connect(sqlite_path(self.settings.db), timeout=10)) as conn:
             return int(conn.execute("SELECT COALESCE(SUM(count), 0) FROM sightings").fetchone()[0])
 
 

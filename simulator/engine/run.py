@@ -28,7 +28,7 @@ from typing import Any, Final, Literal
 import aiohttp
 import structlog
 
-from backend.cli import create_org
+from backend.orgs import create_org
 from simulator.bluez.bus import find_dbus_daemon
 from simulator.engine.agents import NO_DBUS_DAEMON, Agents, BleakAgents, InlineAgents, poll
 from simulator.engine.backend import (
@@ -109,7 +109,7 @@ async def run_scenario(
     record = RunRecord(scenario.name, seed, duration, speed, agents, scanner="")
     record.notes.extend(SETTINGS_NOTES)
     settings = sim_settings(folder)
-    _, admin_key = await create_org(settings.db, f"Simulation {scenario.name}")
+    _, admin_key = await create_org(settings, f"Simulation {scenario.name}")
     async with contextlib.AsyncExitStack() as stack:
         server = BackendServer(settings, clock or time.time)
         record.backend_url = await server.start()

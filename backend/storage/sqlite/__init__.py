@@ -1,0 +1,26 @@
+"""The embedded default store: one SQLite file in WAL mode, through aiosqlite and, on the hot path, sqlite3.
+
+`SqliteStorage` is `SqliteBase` (connections, transactions, migrations: `connection.py`) with one
+mixin per job:
+
+- `admin.py`: what site staff change (organisations, sites, beacons, prompts, agents);
+- `reads.py`: the public API's and the agents' reads (beacons by key, sites and prompts, nearby);
+- `ingest.py`: sighting batches, heartbeats, prompt events, the purge;
+- `stats.py`: a site's health and hourly counts.
+
+`schema.py` holds the migrations; `columns.py` and `records.py` read rows by column name. Open it
+through `backend.storage.open_storage`, not directly.
+"""
+
+from __future__ import annotations
+
+from backend.storage.sqlite.admin import AdminWrites
+from backend.storage.sqlite.ingest import Ingest
+from backend.storage.sqlite.reads import PublicReads
+from backend.storage.sqlite.stats import Stats
+
+__all__ = ["SqliteStorage"]
+
+
+class SqliteStorage(AdminWrites, PublicReads, Ingest, Stats):
+    """`backend.storage.Storage` on one SQLite file (see the mixins for each job)."""

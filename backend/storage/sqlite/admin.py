@@ -1,0 +1,319 @@
+"""What site staff change through the admin API: organisations, sites, beacons, prompts and agents."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import aiosqlite
+
+from backend.errors import Conflict, Exhausted, NotFound
+from backend.models import (
+    Agent,
+    AgentIn,
+    AgentPatch,
+    Beacon,
+    BeaconIn,
+    BeaconPatch,
+    EddystoneEidIn,
+    IBeaconIn,
+    Prompt,
+    PromptIn,
+    PromptPatch,
+    Site,
+    SiteIn,
+    SitePatch,
+)
+from backend.storage.rows import beacon_identity, beacon_key
+from backend.storage.sqlite import records
+from backend.storage.sqlite.connection import (
+    SqliteBase,
+    execute,
+    fetch_all,
+    fetch_one,
+    fetch_value,
+    insert,
+)
+from backend.storage.sqlite.records import AGENT, BEACON, PROMPT, SITE
+
+
+class AdminWrites(SqliteBase):
+    # --- organisations ---------------------------------------------------------------------------
+
+    async def create_org(self, name: str, key_hash: bytes, now: float) -> int:
+        async with self._write() as db:
+            return await insert(
+                db, "INSERT INTO orgs (name, key_hash, created_at) VALUES (?, ?, ?)", (name, key_hash, now)
+            )
+
+    # --- sites -----------------------------------------------------------------------------------
+
+    async def create_site(self, org_id: int, site: SiteIn, now: float) -> Site:
+        async with self._write() as db:
+            site_id = await insert(
+                db,
+                "INSERT INTO sites (org_id, name, kind, lat, lon, address, timezone, default_lang, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    org_id,
+                    site.name,
+                    site.kind,
+                    site.lat,
+                    site.lon,
+                    site.address,
+                    site.timezone,
+                    site.default_lang,
+                    now,
+                ),
+            )
+            await _index_site(db, site_id, site.lat, site.lon)
+        return await self.get_site(org_id, site_id)
+
+    async def list_sites(self, org_id: int) -> list[Site]:
+        rows = await fetch_all(
+            self._r, f"SELECT {SITE.sql} FROM sites s WHERE s.org_id = ? ORDER BY s.id", (org_id,)
+        )
+        return [records.site(r) for r in rows]
+
+    async def get_site(self, org_id: int, site_id: int) -> Site:
+        row = await fetch_one(
+            self._r, f"SELECT {SITE.sql} FROM sites s WHERE s.id = ? AND s.org_id = ?", (site_id, org_id)
+        )
+        if row is None:
+            raise NotFound(f"site {site_id} not found")
+        return records.site(row)
+
+    async def update_site(self, org_id: int, site_id: int, patch: SitePatch) -> Site:
+        site = await self.get_site(org_id, site_id)
+        merged = site.model_copy(update=patch.model_dump(exclude_unset=True, exclude_none=True))
+        async with self._write() as db:
+            await execute(
+                db,
+                "UPDATE sites SET name = ?, kind = ?, lat = ?, lon = ?, address = ?, timezone = ?, default_lang = ?"
+                " WHERE id = ? AND org_id = ?",
+                (
+                    merged.name,
+                    merged.kind,
+                    merged.lat,
+                    merged.lon,
+                    merged.address,
+                    merged.timezone,
+                    merged.default_lang,
+                    site_id,
+                    org_id,
+                ),
+            )
+            await _index_site(db, site_id, merged.lat, merged.lon)
+        return await self.get_site(org_id, site_id)
+
+    async def delete_site(self, org_id: int, site_id: int) -> None:
+        await self._require_site(org_id, site_id)
+        async with self._write() as db:
+            for sql in (
+                "DELETE FROM prompt_events_hourly WHERE prompt_id IN (SELECT id FROM prompts WHERE site_id = ?)",
+                "DELETE FROM sightings WHERE site_id = ?",
+                "DELETE FROM sightings_hourly WHERE site_id = ?",
+                "DELETE FROM site_index WHERE id = ?",
+                "DELETE FROM sites WHERE id = ?",
+            ):
+                await execute(db, sql, (site_id,))
+
+    # --- beacons ---------------------------------------------------------------------------------
+
+    async def create_beacon(self, org_id: int, site_id: int, beacon: BeaconIn, now: float) -> Beacon:
+        await self._require_site(org_id, site_id)
+        async with self._write() as db:
+            if isinstance(beacon, IBeaconIn) and beacon.allocate:
+                beacon = await _allocate_ibeacon(db, site_id, beacon)
+            key = beacon_key(beacon)
+            eid = beacon if isinstance(beacon, EddystoneEidIn) else None
+            try:
+                beacon_id = await insert(
+                    db,
+                    "INSERT INTO beacons (site_id, kind, key, label, tx_power, status, identity, identity_key,"
+                    " rotation_exponent, initial_time, registered_at) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
+                    (
+                        site_id,
+                        beacon.kind,
+                        key,
+                        beacon.label,
+                        beacon.tx_power,
+                        json.dumps(beacon_identity(beacon)),
+                        bytes.fromhex(eid.identity_key) if eid else None,
+                        eid.rotation_exponent if eid else None,
+                        eid.initial_time if eid else None,
+                        now,
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise Conflict(f"a beacon with key {key} is already registered") from exc
+        return await self.get_beacon(org_id, site_id, beacon_id)
+
+    async def list_beacons(self, org_id: int, site_id: int) -> list[Beacon]:
+        await self._require_site(org_id, site_id)
+        rows = await fetch_all(
+            self._r, f"SELECT {BEACON.sql} FROM beacons b WHERE b.site_id = ? ORDER BY b.id", (site_id,)
+        )
+        return [records.beacon(BEACON.record(r)) for r in rows]
+
+    async def get_beacon(self, org_id: int, site_id: int, beacon_id: int) -> Beacon:
+        row = await fetch_one(
+            self._r,
+            f"SELECT {BEACON.sql} FROM beacons b JOIN sites s ON s.id = b.site_id"
+            " WHERE b.id = ? AND b.site_id = ? AND s.org_id = ?",
+            (beacon_id, site_id, org_id),
+        )
+        if row is None:
+            raise NotFound(f"beacon {beacon_id} not found")
+        return records.beacon(BEACON.record(row))
+
+    async def update_beacon(self, org_id: int, site_id: int, beacon_id: int, patch: BeaconPatch) -> Beacon:
+        beacon = await self.get_beacon(org_id, site_id, beacon_id)
+        if beacon.status == "decommissioned":
+            raise Conflict(f"beacon {beacon_id} is decommissioned")
+        merged = beacon.model_copy(update=patch.model_dump(exclude_unset=True, exclude_none=True))
+        async with self._write() as db:
+            await execute(
+                db,
+                "UPDATE beacons SET label = ?, tx_power = ?, status = ? WHERE id = ?",
+                (merged.label, merged.tx_power, merged.status, beacon_id),
+            )
+        return await self.get_beacon(org_id, site_id, beacon_id)
+
+    async def decommission_beacon(self, org_id: int, site_id: int, beacon_id: int) -> None:
+        await self.get_beacon(org_id, site_id, beacon_id)
+        async with self._write() as db:
+            # The key is freed so a replacement beacon may take it; sightings keep the beacon's id.
+            await execute(
+                db,
+                "UPDATE beacons SET status = 'decommissioned', retired_key = COALESCE(key, retired_key), key = NULL,"
+                " identity_key = NULL WHERE id = ?",
+                (beacon_id,),
+            )
+
+    # --- prompts ---------------------------------------------------------------------------------
+
+    async def create_prompt(self, org_id: int, site_id: int, prompt: PromptIn, now: float) -> Prompt:
+        await self._require_site(org_id, site_id)
+        async with self._write() as db:
+            prompt_id = await insert(
+                db,
+                "INSERT INTO prompts (site_id, body, updated_at) VALUES (?, ?, ?)",
+                (site_id, prompt.model_dump_json(), now),
+            )
+        return await self.get_prompt(org_id, site_id, prompt_id)
+
+    async def list_prompts(self, org_id: int, site_id: int) -> list[Prompt]:
+        await self._require_site(org_id, site_id)
+        rows = self._all(f"SELECT {PROMPT.sql} FROM prompts p WHERE p.site_id = ? ORDER BY p.id", (site_id,))
+        return [records.prompt(r) for r in rows]
+
+    async def get_prompt(self, org_id: int, site_id: int, prompt_id: int) -> Prompt:
+        row = await fetch_one(
+            self._r,
+            f"SELECT {PROMPT.sql} FROM prompts p JOIN sites s ON s.id = p.site_id"
+            " WHERE p.id = ? AND p.site_id = ? AND s.org_id = ?",
+            (prompt_id, site_id, org_id),
+        )
+        if row is None:
+            raise NotFound(f"prompt {prompt_id} not found")
+        return records.prompt(row)
+
+    async def update_prompt(
+        self, org_id: int, site_id: int, prompt_id: int, patch: PromptPatch, now: float
+    ) -> Prompt:
+        current = await self.get_prompt(org_id, site_id, prompt_id)
+        fields = current.model_dump(exclude={"id", "site_id"})
+        fields.update(patch.model_dump(exclude_unset=True))
+        merged = PromptIn.model_validate(fields)
+        async with self._write() as db:
+            await execute(
+                db,
+                "UPDATE prompts SET body = ?, updated_at = ? WHERE id = ?",
+                (merged.model_dump_json(), now, prompt_id),
+            )
+        return await self.get_prompt(org_id, site_id, prompt_id)
+
+    async def delete_prompt(self, org_id: int, site_id: int, prompt_id: int) -> None:
+        await self.get_prompt(org_id, site_id, prompt_id)
+        async with self._write() as db:
+            await execute(db, "DELETE FROM prompt_events_hourly WHERE prompt_id = ?", (prompt_id,))
+            await execute(db, "DELETE FROM prompts WHERE id = ?", (prompt_id,))
+
+    # --- agents ----------------------------------------------------------------------------------
+
+    async def create_agent(self, org_id: int, site_id: int, agent: AgentIn, token_hash: bytes) -> Agent:
+        await self._require_site(org_id, site_id)
+        if agent.advertise_beacon_id is not None:
+            await self.get_beacon(org_id, site_id, agent.advertise_beacon_id)
+        async with self._write() as db:
+            agent_id = await insert(
+                db,
+                "INSERT INTO agents (site_id, name, token_hash, advertise_beacon_id) VALUES (?, ?, ?, ?)",
+                (site_id, agent.name, token_hash, agent.advertise_beacon_id),
+            )
+        return await self.get_agent(org_id, site_id, agent_id)
+
+    async def list_agents(self, org_id: int, site_id: int) -> list[Agent]:
+        await self._require_site(org_id, site_id)
+        rows = await fetch_all(
+            self._r, f"SELECT {AGENT.sql} FROM agents a WHERE a.site_id = ? ORDER BY a.id", (site_id,)
+        )
+        return [records.agent(r) for r in rows]
+
+    async def get_agent(self, org_id: int, site_id: int, agent_id: int) -> Agent:
+        row = await fetch_one(
+            self._r,
+            f"SELECT {AGENT.sql} FROM agents a JOIN sites s ON s.id = a.site_id"
+            " WHERE a.id = ? AND a.site_id = ? AND s.org_id = ?",
+            (agent_id, site_id, org_id),
+        )
+        if row is None:
+            raise NotFound(f"agent {agent_id} not found")
+        return records.agent(row)
+
+    async def update_agent(self, org_id: int, site_id: int, agent_id: int, patch: AgentPatch) -> Agent:
+        agent = await self.get_agent(org_id, site_id, agent_id)
+        if patch.advertise_beacon_id is not None:
+            await self.get_beacon(org_id, site_id, patch.advertise_beacon_id)
+        if agent.revoked and patch.revoked is False:
+            raise Conflict("a revoked token cannot be restored; create a new agent")
+        merged = agent.model_copy(update=patch.model_dump(exclude_unset=True))
+        async with self._write() as db:
+            await execute(
+                db,
+                "UPDATE agents SET name = ?, advertise_beacon_id = ?, revoked = ? WHERE id = ?",
+                (merged.name, merged.advertise_beacon_id, int(bool(merged.revoked)), agent_id),
+            )
+        return await self.get_agent(org_id, site_id, agent_id)
+
+
+async def _allocate_ibeacon(db: aiosqlite.Connection, site_id: int, beacon: IBeaconIn) -> IBeaconIn:
+    """One service UUID, one major per site, the next free minor per beacon: few regions for the app."""
+    service_uuid = str(await fetch_value(db, "SELECT value FROM meta WHERE name = 'ibeacon_uuid'") or "")
+    major = await fetch_value(db, "SELECT ibeacon_major FROM sites WHERE id = ?", (site_id,))
+    if major is None:
+        top = await fetch_value(db, "SELECT COALESCE(MAX(ibeacon_major), 0) FROM sites")
+        major = int(top or 0) + 1
+        if major > 0xFFFF:
+            raise Exhausted("all 65,535 iBeacon majors are allocated")
+        await execute(db, "UPDATE sites SET ibeacon_major = ? WHERE id = ?", (major, site_id))
+    prefix = f"ibeacon:{service_uuid}:{major}:"
+    keys = await fetch_all(
+        db,
+        "SELECT COALESCE(key, retired_key) FROM beacons WHERE key LIKE ?1 OR retired_key LIKE ?1",
+        (prefix + "%",),
+    )
+    used = {int(str(key).rsplit(":", 1)[1]) for (key,) in keys}
+    minor = max(used, default=0) + 1
+    if minor > 0xFFFF:
+        raise Exhausted(f"all minors of major {major} are allocated")
+    return beacon.model_copy(update={"uuid": service_uuid, "major": major, "minor": minor, "allocate": False})
+
+
+async def _index_site(db: aiosqlite.Connection, site_id: int, lat: float, lon: float) -> None:
+    await execute(
+        db,
+        "INSERT OR REPLACE INTO site_index (id, min_lat, max_lat, min_lon, max_lon) VALUES (?, ?, ?, ?, ?)",
+        (site_id, lat, lat, lon, lon),
+    )
