@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 
 help:
 	@echo "make demo   - run Nahbei on this machine and show what happens"
-	@echo "make test   - lint, type-check and run every test"
+	@echo "make test   - lint (the OpenAPI document too), type-check and run every test"
 	@echo "make bench  - measure speed against baselines (writes benchmarks/results.json)"
 	@echo "make reliability - load, soak, faults and hostile input, ~30 min (updates RELIABILITY.md)"
 
@@ -41,6 +41,7 @@ lint: $(STAMP)
 REDOCLY_VERSION := 2.77.0
 REDOCLY_STAMP := .tools/redocly/.installed-$(REDOCLY_VERSION)
 $(REDOCLY_STAMP):
+	@command -v npm >/dev/null || { echo "make: lint-openapi needs Node.js 20.19+ or 22.12+ with npm"; exit 1; }
 	@npm install --silent --prefix .tools/redocly @redocly/cli@$(REDOCLY_VERSION) >/dev/null 2>&1 || \
 	  { echo "make: cannot install @redocly/cli@$(REDOCLY_VERSION) with npm (is the npm registry reachable?)"; exit 1; }
 	touch $@
