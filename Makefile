@@ -4,11 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench reliability clean help system-deps test-deps bench-tools
+.PHONY: demo test lint lint-openapi typecheck unit bench reliability clean help system-deps test-deps bench-tools
 
 help:
 	@echo "make demo   - run Nahbei on this machine and show what happens"
-	@echo "make test   - lint, type-check and run every test"
+	@echo "make test   - lint (the OpenAPI document too), type-check and run every test"
 	@echo "make bench  - measure speed against baselines (writes benchmarks/results.json)"
 	@echo "make reliability - load, soak, faults and hostile input, ~30 min (updates RELIABILITY.md)"
 
@@ -43,13 +43,28 @@ test-deps: system-deps
 demo: $(STAMP) system-deps
 	$(BIN)/nahbei-sim demo
 
-test: lint typecheck unit
+test: lint lint-openapi typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/vulture
+
+# /openapi.json against Redocly's recommended rules, warnings included (the -strict set makes them errors).
+# The CLI is pinned and installed into .tools/ once, so only the first run needs the npm registry.
+REDOCLY_VERSION := 2.77.0
+REDOCLY_STAMP := .tools/redocly/.installed-$(REDOCLY_VERSION)
+$(REDOCLY_STAMP):
+	@command -v npm >/dev/null || { echo "make: lint-openapi needs Node.js 20.19+ or 22.12+ with npm"; exit 1; }
+	@npm install --silent --prefix .tools/redocly @redocly/cli@$(REDOCLY_VERSION) >/dev/null 2>&1 || \
+	  { echo "make: cannot install @redocly/cli@$(REDOCLY_VERSION) with npm (is the npm registry reachable?)"; exit 1; }
+	touch $@
+
+lint-openapi: $(STAMP) $(REDOCLY_STAMP)
+	@mkdir -p var && $(BIN)/nahbei-backend openapi > var/openapi.json
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true .tools/redocly/node_modules/.bin/redocly \
+	  lint --extends recommended-strict --format summary var/openapi.json
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -68,11 +83,12 @@ bench: $(STAMP) system-deps bench-tools
 
 # The long suite: figures go to var/reliability/figures.jsonl, then into RELIABILITY.md's table.
 FIGURES := var/reliability/figures.jsonl
-reliability: $(STAMP) system-deps bench-tools
+reliability: $(STAMP) system-deps bench-tools $(REDOCLY_STAMP)
 	@mkdir -p $(dir $(FIGURES)) && rm -f $(FIGURES)
 	NAHBEI_RELIABILITY=full NAHBEI_FIGURES=$(CURDIR)/$(FIGURES) $(BIN)/pytest -q -m "long or not long" \
-	  tests/reliability tests/test_api_fuzz.py tests/test_frames.py; status=$$?; \
+	  tests/reliability tests/test_api_fuzz.py tests/test_frames.py tests/test_openapi_client.py \
+	  tests/test_openapi_document.py; status=$$?; \
 	  $(BIN)/python -m tests.reliability.figures $(FIGURES); exit $$status
 
 clean:
-	rm -rf $(VENV) var reports .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .tools var reports .mypy_cache .ruff_cache .pytest_cache .hypothesis

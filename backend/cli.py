@@ -13,10 +13,12 @@ from pydantic import ValidationError
 from backend.config import Settings, describe, first_error, settings_from
 from backend.demo import seed_demo
 from backend.http.app import create_app
+from backend.http.openapi import document
+from backend.http.routes import OPERATIONS
 from backend.http.serve import serve
 from backend.orgs import BadOrgName, create_org
 from backend.storage import UnsupportedDatabase
-from beacon_agent.contract import logs
+from beacon_agent.contract import logs, version
 
 DB_HELP = "the database: a SQLite file or a sqlite:/// URL (default {}, env NAHBEI_DB)"
 
@@ -46,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="seed, print the admin key and exit")
 
     sub.add_parser("settings", help="print every setting with its environment variable and default")
+    sub.add_parser("openapi", help="print the /openapi.json the settings from the environment would serve")
     return parser
 
 
@@ -65,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "settings":
         print(describe())
+        return 0
+    if args.command == "openapi":
+        print(json.dumps(document(OPERATIONS, settings_from(), version()), indent=1))
         return 0
     try:
         settings = settings_from(

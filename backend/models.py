@@ -231,18 +231,21 @@ HttpsUrl = Annotated[
 ]
 
 
-class _OnlyLanguageKeys:
-    """In JSON Schema `patternProperties` alone lets any other key through; the validator does not."""
+class _LanguageMap:
+    """A map by language tag as client generators read one: values in `additionalProperties`, the tag's
+    pattern in `propertyNames`. They ignore `patternProperties`, so a generated client sent empty texts."""
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         json_schema = handler(core)
-        json_schema["additionalProperties"] = False
+        ((pattern, value),) = json_schema.pop("patternProperties").items()
+        json_schema["additionalProperties"] = value
+        json_schema["propertyNames"] = {**json_schema.get("propertyNames", {}), "pattern": pattern}
         return json_schema
 
 
 # The texts of a prompt, by language.
-Texts = Annotated[dict[Lang, PromptText], _OnlyLanguageKeys]
+Texts = Annotated[dict[Lang, PromptText], _LanguageMap]
 PromptStatus = Literal["draft", "published", "archived"]
 
 

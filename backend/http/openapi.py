@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -50,6 +51,11 @@ _HEADERS: dict[int, dict[str, Any]] = {
         }
     },
 }
+# Requests aiohttp cannot parse are answered before any handler runs, in plain text.
+_MALFORMED = {
+    "description": "Malformed HTTP request",
+    "content": {"text/plain": {"schema": {"type": "string"}}},
+}
 _CACHE_CONTROL = {"Cache-Control": {"required": True, "schema": {"type": "string", "minLength": 1}}}
 
 
@@ -80,6 +86,7 @@ def document(operations: Iterable[Operation], settings: Settings, version: str) 
         "info": {
             "title": "Nahbei API",
             "version": version,
+            "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
             "description": (
                 "Nahbei lets nonprofits ask people nearby for help. Every error is RFC 9457 problem details "
                 f"(`application/problem+json`). Caps: request bodies {settings.max_body_bytes} bytes, "
@@ -88,9 +95,11 @@ def document(operations: Iterable[Operation], settings: Settings, version: str) 
                 f"({settings.rate_limit_per_s}/s, bursts of {settings.rate_limit_burst})."
             ),
         },
+        # Each organisation runs its own instance: the API is wherever this document was fetched from.
+        "servers": [{"url": "/", "description": "This server"}],
         "paths": paths,
         "components": {
-            "schemas": defs.get("$defs", {}),
+            "schemas": _reachable(defs.get("$defs", {}), paths),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
@@ -171,6 +180,21 @@ def _query_parameters(schema: dict[str, Any] | None, defs: dict[str, Any]) -> li
     ]
 
 
+def _reachable(defs: dict[str, Any], paths: dict[str, Any]) -> dict[str, Any]:
+    """The schemas the paths refer to, directly or through one another.
+
+    Query models are listed as parameters, not by reference, so their own schemas would be unused.
+    """
+    seen: set[str] = set()
+    todo = [paths]
+    while todo:
+        for name in re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(todo.pop())):
+            if name not in seen:
+                seen.add(name)
+                todo.append(defs[name])
+    return {name: schema for name, schema in defs.items() if name in seen}
+
+
 def _plain_paths() -> dict[str, Any]:
     def text(summary: str, media: str) -> dict[str, Any]:
         return {
@@ -179,7 +203,10 @@ def _plain_paths() -> dict[str, Any]:
                 "operationId": summary.split()[0].lower(),
                 "tags": ["service"],
                 "security": [],
-                "responses": {"200": {"description": "OK", "content": {media: {"schema": {}}}}},
+                "responses": {
+                    "200": {"description": "OK", "content": {media: {"schema": {}}}},
+                    "400": _MALFORMED,
+                },
             }
         }
 

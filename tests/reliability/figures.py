@@ -36,7 +36,7 @@ def scaled(short: float, long: float) -> float:
 
 @dataclass(frozen=True)
 class Figure:
-    area: str  # "load", "faults", "hostile input", "access", "abuse", "privacy"
+    area: str  # "load", "faults", "hostile input", "access", "abuse", "privacy", "contract"
     what: str  # what was measured, in a reader's words
     value: str  # the measured result, with its unit
     target: str  # what it must be
