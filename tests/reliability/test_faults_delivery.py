@@ -334,8 +334,14 @@ async def test_a_full_disk_under_the_outbox_keeps_the_agent_scanning_and_it_reco
                 assert heartbeat(health, since=freed_at).get("outbox_error") is None
                 assert health["agents"][0]["alerts"] == []  # the alert ends with the trouble
     lines = disk_full_lines(log)
-    assert len(lines) == 1, lines
-    assert str(outbox) in str(lines[0])
+    # Once per operation: saving the window ("put") says it, with the path; and when the link came
+    # back while the disk was still full, deleting a delivered batch ("ack") may say it once too
+    # (the batch is sent again later and the backend answers it as a duplicate).
+    puts = [line for line in lines if "outbox put failed" in str(line)]
+    assert len(puts) == 1 and str(outbox) in str(puts[0]), lines
+    assert len(lines) - len(puts) <= 1 and all(
+        "outbox ack failed" in str(x) for x in lines if x not in puts
+    ), lines
     lost = int(heartbeat(health, since=freed_at)["dropped"])
     assert lost == 0
     figure(
