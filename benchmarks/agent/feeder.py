@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -31,7 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-ROOT: Final = Path(__file__).resolve().parents[2]
+from benchmarks.child import LineChild, ReportingChild
+
+MODULE: Final = "benchmarks.agent.feeder"
 SYSTEM_BUS_ENV: Final = "DBUS_SYSTEM_BUS_ADDRESS"
 # One scheduling slice of the sender, as in benchmarks.sim.throughput.
 TICK_S: Final = 0.002
@@ -205,63 +206,11 @@ async def run_feeder(address: str) -> None:
 # --- the parent's handles --------------------------------------------------------------------------
 
 
-class _Child:
-    """A child process speaking one line per request on stdin/stdout."""
-
-    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
-        self._args, self._env = args, env
-        self._proc: asyncio.subprocess.Process | None = None
-
-    @property
-    def pid(self) -> int:
-        assert self._proc is not None
-        return self._proc.pid
-
-    async def start(self) -> str:
-        self._proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "benchmarks.agent.feeder",
-            *self._args,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            cwd=ROOT,
-            env={**os.environ, **(self._env or {})},
-            limit=1 << 20,
-        )
-        return await self.readline()
-
-    async def stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None or proc.returncode is not None:
-            return
-        assert proc.stdin is not None
-        proc.stdin.close()
-        try:
-            await asyncio.wait_for(proc.wait(), 15)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-
-    async def ask(self, line: str) -> str:
-        assert self._proc is not None and self._proc.stdin is not None
-        self._proc.stdin.write(line.encode() + b"\n")
-        await self._proc.stdin.drain()
-        return await self.readline()
-
-    async def readline(self) -> str:
-        assert self._proc is not None and self._proc.stdout is not None
-        line = await asyncio.wait_for(self._proc.stdout.readline(), REPLY_TIMEOUT_S)
-        if not line:
-            raise RuntimeError(f"benchmarks.agent.feeder {' '.join(self._args)} exited")
-        return line.decode().strip()
-
-
-class Feeder(_Child):
+class Feeder(LineChild):
     """The fake BlueZ in its own process, on the bus at `address`, with the benchmark traffic."""
 
     def __init__(self, address: str) -> None:
-        super().__init__(["--address", address])
+        super().__init__(MODULE, "--address", address, reply_timeout_s=REPLY_TIMEOUT_S)
 
     async def __aenter__(self) -> Feeder:
         ready = await self.start()
@@ -289,27 +238,17 @@ class Feeder(_Child):
             await asyncio.sleep(0.2)
 
 
-class BareScanner(_Child):
+class BareScanner(ReportingChild):
     """A bare `BleakScanner` in its own process, scanning through the bus at `address`."""
 
     def __init__(self, address: str) -> None:
-        super().__init__(["--scanner"], {SYSTEM_BUS_ENV: address})
+        super().__init__(MODULE, "--scanner", env={SYSTEM_BUS_ENV: address}, reply_timeout_s=REPLY_TIMEOUT_S)
         self.counted = 0  # the count of the latest report
-
-    async def __aenter__(self) -> BareScanner:
-        ready = await self.start()
-        if ready != "ready":
-            raise RuntimeError(f"the bare scanner did not start: {ready!r}")
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     async def count(self) -> tuple[int, float]:
         """Callbacks so far, and the wall-clock time of the last one."""
-        count, last = (await self.ask("report")).split()
-        self.counted = int(count)
-        return self.counted, float(last)
+        self.counted, last = await super().count()
+        return self.counted, last
 
 
 def main(argv: Sequence[str] | None = None) -> int:

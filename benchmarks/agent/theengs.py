@@ -38,8 +38,9 @@ from typing import Any, Final
 
 from benchmarks import servers
 from benchmarks.agent import traffic
-from benchmarks.agent.feeder import ROOT, SYSTEM_BUS_ENV, Feeder, Round, cpu_seconds
+from benchmarks.agent.feeder import SYSTEM_BUS_ENV, Feeder, Round, cpu_seconds
 from benchmarks.http.bench import Result
+from benchmarks.servers import ROOT
 
 PACKAGES: Final = ("TheengsGateway", "TheengsDecoder")
 TOPIC: Final = "home/TheengsGateway/BTtoMQTT"

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -31,6 +30,7 @@ from dbus_fast.aio import MessageBus
 from dbus_fast.constants import BusType
 
 from beacon_agent.bluez import add_match
+from benchmarks.child import ReportingChild
 from benchmarks.sim.throughput import RSSI_STEPS, RateResult, ThroughputResult, climb, paced
 from simulator.bluez.bus import SYSTEM_BUS_ENV, PrivateBus
 from simulator.bluez.connection import BluezBus
@@ -78,52 +78,13 @@ async def run_receiver() -> None:
     bus.disconnect()
 
 
-class Receiver:
+class Receiver(ReportingChild):
     """The parent's handle on the receiving process."""
 
     def __init__(self, address: str) -> None:
-        self._address = address
-        self._proc: asyncio.subprocess.Process | None = None
-
-    async def __aenter__(self) -> Receiver:
-        self._proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "benchmarks.sim.dbus_bare",
-            "--receiver",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            env={**os.environ, SYSTEM_BUS_ENV: self._address},
+        super().__init__(
+            "benchmarks.sim.dbus_bare", "--receiver", env={SYSTEM_BUS_ENV: address}, reply_timeout_s=30
         )
-        if await self._readline() != "ready":
-            raise RuntimeError("the bare D-Bus receiver did not start")
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        proc = self._proc
-        if proc is not None and proc.stdin is not None:
-            proc.stdin.close()
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
-
-    @property
-    def pid(self) -> int:
-        assert self._proc is not None
-        return self._proc.pid
-
-    async def count(self) -> tuple[int, float]:
-        assert self._proc is not None and self._proc.stdin is not None
-        self._proc.stdin.write(b"report\n")
-        await self._proc.stdin.drain()
-        count, last = (await self._readline()).split()
-        return int(count), float(last)
-
-    async def _readline(self) -> str:
-        assert self._proc is not None and self._proc.stdout is not None
-        return (await asyncio.wait_for(self._proc.stdout.readline(), 30)).decode().strip()
 
 
 async def send_round(bus: BluezBus, prepared: list[Message], rate: int, duration: float) -> tuple[int, float]:

@@ -13,7 +13,6 @@ The benchmarks call `measure()`; the last line printed is JSON with the figures.
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -21,6 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import Final, TypeVar
 
 from beacon_agent.contract import logs
+from benchmarks.child import ReportingChild
 from simulator.bluez.adv_data import Advertisement
 from simulator.bluez.bus import SYSTEM_BUS_ENV, PrivateBus
 from simulator.bluez.service import FakeBluez
@@ -74,51 +74,13 @@ class ThroughputResult:
     rounds: list[RateResult]
 
 
-class ScannerProcess:
+class ScannerProcess(ReportingChild):
     """The child: a real BleakScanner that answers "report" on stdin with its callback count."""
 
     def __init__(self, bus_address: str) -> None:
-        self._bus_address = bus_address
-        self._proc: asyncio.subprocess.Process | None = None
-
-    async def __aenter__(self) -> "ScannerProcess":
-        env = {**os.environ, SYSTEM_BUS_ENV: self._bus_address}
-        self._proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "benchmarks.sim.throughput",
-            "--scanner",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            env=env,
+        super().__init__(
+            "benchmarks.sim.throughput", "--scanner", env={SYSTEM_BUS_ENV: bus_address}, reply_timeout_s=30
         )
-        line = await asyncio.wait_for(self._readline(), 30)
-        if line != "ready":
-            raise RuntimeError(f"scanner process did not start: {line!r}")
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        proc = self._proc
-        if proc is not None and proc.returncode is None:
-            assert proc.stdin is not None
-            proc.stdin.close()
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
-
-    async def count(self) -> tuple[int, float]:
-        """Callbacks so far, and the `time.monotonic()` of the last one (the clock is system-wide)."""
-        assert self._proc is not None and self._proc.stdin is not None
-        self._proc.stdin.write(b"report\n")
-        await self._proc.stdin.drain()
-        count, last = (await asyncio.wait_for(self._readline(), 30)).split()
-        return int(count), float(last)
-
-    async def _readline(self) -> str:
-        assert self._proc is not None and self._proc.stdout is not None
-        return (await self._proc.stdout.readline()).decode().strip()
 
 
 async def run_scanner(clock: Callable[[], float] = time.monotonic) -> None:
