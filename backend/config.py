@@ -97,6 +97,12 @@ class Settings(BaseModel):
         ge=1,
         description="Prompt events counted per client per prompt per hour; more are answered but not counted.",
     )
+    max_events_per_hour_all_prompts: int = Field(
+        600,
+        ge=1,
+        description="Prompt events counted per client per hour over all prompts together, so spreading "
+        "events over many prompts inflates nothing; more are answered but not counted.",
+    )
 
     @field_validator("db", mode="before")
     @classmethod

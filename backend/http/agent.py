@@ -1,7 +1,9 @@
 """The agents' endpoints: sighting batches in (idempotent per batch id), heartbeats and instructions out.
 
-An agent reports for its own site only: the token names the agent. Sightings of beacons that are not
-registered to the agent's organisation are not stored (they may be anyone's device) but counted.
+An agent reports for its own site only: the token names the agent and its site. Sightings of beacons
+that are not registered to that site (another site's, even of the same organisation, another
+organisation's, anyone's device) are not stored and touch no other site's health; the answer counts
+them as `ignored`, and the batch is acknowledged all the same, so the agent does not send them again.
 """
 
 from __future__ import annotations
@@ -50,13 +52,18 @@ async def sightings(call: Call) -> SightingAck:
         if beacon_id is not None:
             stored.append(StoredSighting(beacon_id, sighting, first, last))
     result = await state.storage.ingest(principal, str(batch.batch_id), stored, now)
+    ignored = 0
     if result.duplicate:
         state.metrics.duplicate_batches.inc()
     else:
+        ignored = len(batch.sightings) - result.accepted
         state.metrics.sightings.inc(result.accepted)
-        state.metrics.sightings_ignored.inc(len(batch.sightings) - result.accepted)
+        state.metrics.sightings_ignored.inc(ignored)
     return SightingAck(
-        accepted=result.accepted, duplicate=result.duplicate, prompts=await _site_prompts(call)
+        accepted=result.accepted,
+        ignored=ignored,
+        duplicate=result.duplicate,
+        prompts=await _site_prompts(call),
     )
 
 
@@ -70,14 +77,14 @@ async def heartbeat(call: Call) -> HeartbeatAck:
 
 
 async def _beacon_of(call: Call, principal: AgentPrincipal, key: str, heard: float) -> int | None:
-    """The id of the organisation's beacon behind `key` as heard at `heard` (an EID rotates)."""
+    """The id of the agent's site's beacon behind `key` as heard at `heard` (an EID rotates)."""
     catalog = call.state.catalog
     parsed = parse_key(key)
     if parsed.kind is KeyKind.EDDYSTONE_EID:
         eid = await catalog.eid_beacon(bytes.fromhex(str(parsed.parts[0])), heard)
-        return eid.id if eid is not None and eid.org_id == principal.org_id else None
+        return eid.id if eid is not None and eid.site_id == principal.site_id else None
     ref = await catalog.beacon(key)
-    return ref.id if ref is not None and ref.org_id == principal.org_id else None
+    return ref.id if ref is not None and ref.site_id == principal.site_id else None
 
 
 async def _site_prompts(call: Call) -> list[PromptView]:

@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from backend.catalog import Catalog
 from backend.config import Settings
+from backend.events import EventCaps
 from backend.http import edge
 from backend.http.openapi import document
 from backend.http.operations import Operation
@@ -50,9 +51,7 @@ def create_app(
         catalog=Catalog(storage, clock, ttl_s=settings.cache_ttl_s, skew_periods=settings.eid_skew_periods),
         clock=clock,
         limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
-        event_limiter=RateLimiter(
-            settings.max_event_rate_per_hour / 3600.0, burst=settings.max_event_rate_per_hour
-        ),
+        event_caps=EventCaps(settings.max_event_rate_per_hour, settings.max_events_per_hour_all_prompts),
     )
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[STATE] = state

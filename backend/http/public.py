@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from backend.answers import SiteCard, render_site, render_sites
 from backend.errors import NotFound
+from backend.events import could_have_been_shown
 from backend.http.operations import Call, RawJson
 from backend.prompts import language_preferences
 from backend.storage.rows import hour_of
@@ -64,10 +65,12 @@ async def prompt_event(call: Call) -> None:
     event: PromptEvent = call.body
     prompt_id = call.ids["prompt_id"]
     state = call.state
-    if not await state.storage.prompt_exists(prompt_id):
+    found = await state.storage.prompt_for_event(prompt_id)
+    # A draft, an expired prompt and one that never existed answer alike: ids cannot be enumerated.
+    if found is None or not could_have_been_shown(*found, state.now()):
         raise NotFound(f"prompt {prompt_id} not found")
     # Answered the same either way, so a client cannot tell whether it is being counted.
-    if state.event_limiter.take((state.client_id(call.request), prompt_id, str(event.type)), state.clock()):
+    if not state.event_caps.count(state.client_id(call.request), prompt_id, str(event.type), state.clock()):
         state.metrics.events_uncounted.inc()
         return None
     await state.storage.record_event(prompt_id, event.type, hour_of(state.clock()))

@@ -103,8 +103,9 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         tag=Tag.APP,
         body=PromptEvent,
         status=204,
-        description="Only hourly counts per prompt are kept. Events beyond a plausible rate per client are "
-        "answered 204 but not counted.",
+        description="Only hourly counts per prompt are kept. Only for a prompt a phone could have been shown "
+        "(published and current, or current within the last 15 minutes); any other id is 404. Events beyond a "
+        "plausible rate per client, per prompt or over all prompts, are answered 204 but not counted.",
     ),
     # --- agents ---
     Operation(
@@ -116,7 +117,8 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         tag=Tag.AGENT,
         body=SightingBatch,
         response=SightingAck,
-        description="A batch sent again is stored once and answered accepted: 0, duplicate: true.",
+        description="A batch sent again by the same agent is stored once and answered accepted: 0, duplicate: "
+        "true. Only sightings of the agent's own site's beacons are stored; the rest are counted as ignored.",
     ),
     Operation(
         "POST",

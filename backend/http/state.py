@@ -18,6 +18,7 @@ from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, M
 from backend.catalog import Catalog
 from backend.clients import Networks, client_address, client_key, networks, trusted_proxies, within
 from backend.config import Settings
+from backend.events import EventCaps
 from backend.ratelimit import RateLimiter
 from backend.storage import Storage
 
@@ -85,7 +86,7 @@ class AppState:
     catalog: Catalog
     clock: Callable[[], float]
     limiter: RateLimiter
-    event_limiter: RateLimiter
+    event_caps: EventCaps
     metrics: Metrics = field(default_factory=Metrics)
     # Clients are told apart by a keyed hash of their address that lives only in this process's memory.
     _client_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))

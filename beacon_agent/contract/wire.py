@@ -198,6 +198,12 @@ class SightingBatch(ClientModel):
 
 class SightingAck(BaseModel):
     accepted: int = Field(description="Sighting records stored from this request.")
+    # Defaulted so an agent reading an older backend's answer still understands it.
+    ignored: int = Field(
+        0,
+        description="Sightings of this request not stored because their beacon is not one of the agent's "
+        "site (another site's, another organisation's, unknown); 0 for a duplicate. They are not sent again.",
+    )
     duplicate: bool
     prompts: list[PromptView]
 

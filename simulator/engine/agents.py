@@ -9,9 +9,10 @@
   every window into its ``Outbox`` (a file in the run's folder) and beats; its ``Reporter`` sends to
   the backend. The same assembly the agent runs, minus bleak, BlueZ and the advertiser.
 
-``produced`` counts the advertisements a site's beacon put into an agent's scanner with an identity
-frame in them: exactly what the backend's ``sum(count)`` must reach. TLM-only advertisements are left
-out (the agent attaches them to a sighting, they are no sighting of their own), and so are spoofs.
+``produced`` counts the advertisements a site's beacon put into the scanner of an agent of the same
+site with an identity frame in them: exactly what the backend's ``sum(count)`` must reach (an agent
+reports for its own site; the backend stores no other site's beacons). TLM-only advertisements are
+left out (the agent attaches them to a sighting, they are no sighting of their own), and so are spoofs.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class Agents(ABC):
     def __init__(self, world: World) -> None:
         self.world = world
         self.produced = 0
-        self._site_beacon = {b.id: b.site is not None for b in world.beacons}
+        self._site_of = {b.id: b.site for b in world.beacons}  # None for a spoof
 
     @abstractmethod
     async def start(self, url: str, seeded: Seeded) -> None:
@@ -78,7 +79,7 @@ class Agents(ABC):
                 rssi = world.rssi(emission, agent.position, agent.id)
                 if rssi is None or not self._deliver(index, emission, rssi):
                     continue
-                if emission.kind in IDENTITY_KINDS and self._site_beacon[emission.beacon]:
+                if emission.kind in IDENTITY_KINDS and self._site_of[emission.beacon] == agent.site:
                     self.produced += 1
 
     @abstractmethod

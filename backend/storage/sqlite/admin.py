@@ -146,7 +146,10 @@ class AdminWrites(SqliteBase):
                     ),
                 )
             except sqlite3.IntegrityError as exc:
-                raise Conflict(f"a beacon with key {key} is already registered") from exc
+                # An EID's identity key is unique across all organisations, as a static key is: a
+                # second one would take the first beacon over in resolve and in sightings.
+                what = f"key {key}" if eid is None else "this identity key"
+                raise Conflict(f"a beacon with {what} is already registered") from exc
         return await self.get_beacon(org_id, site_id, beacon_id)
 
     async def list_beacons(self, org_id: int, site_id: int) -> list[Beacon]:

@@ -14,7 +14,7 @@ from typing import Any
 from backend import geo
 from backend.models import Prompt, Site
 from backend.storage import AgentPrincipal, BeaconRef, EidBeacon
-from backend.storage.rows import MaterialOf, SiteMaterial, SiteRow, StoredPrompt
+from backend.storage.rows import MaterialOf, SiteMaterial, SiteRow, StoredPrompt, stored_prompt
 from backend.storage.sqlite import records
 from backend.storage.sqlite.columns import Columns
 from backend.storage.sqlite.connection import SqliteBase, fetch_all, fetch_one
@@ -168,8 +168,12 @@ class PublicReads(SqliteBase):
             found[prompt.site_id].append(prompt)
         return found
 
-    async def prompt_exists(self, prompt_id: int) -> bool:
-        return self._one("SELECT 1 FROM prompts WHERE id = ?", (prompt_id,)) is not None
+    async def prompt_for_event(self, prompt_id: int) -> tuple[StoredPrompt, str] | None:
+        row = self._one(
+            "SELECT p.site_id, p.body, s.timezone FROM prompts p JOIN sites s ON s.id = p.site_id WHERE p.id = ?",
+            (prompt_id,),
+        )
+        return None if row is None else (stored_prompt(prompt_id, row[0], row[1]), row[2])
 
 
 def _marks(values: Sequence[Any]) -> str:

@@ -108,6 +108,30 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         PRIMARY KEY (prompt_id, hour, type)
     ) WITHOUT ROWID;
     """,
+    # 2: EID identity keys unique across all organisations. A key registered twice before this rule
+    # made the later beacon take the earlier one over in resolve and ingest; the earliest keeps it and
+    # later duplicates are decommissioned (their key removed), as the admin API would have refused them.
+    """
+    UPDATE beacons SET status = 'decommissioned', identity_key = NULL
+        WHERE identity_key IS NOT NULL
+        AND EXISTS (SELECT 1 FROM beacons o WHERE o.identity_key = beacons.identity_key AND o.id < beacons.id);
+    CREATE UNIQUE INDEX beacons_identity_key ON beacons(identity_key);
+    """,
+    # 3: batch ids unique per agent, not globally: another agent's batch id must not make a batch a
+    # duplicate (its sightings were dropped, and its outbox deleted them).
+    """
+    CREATE TABLE sighting_batches_per_agent (
+        agent_id INTEGER NOT NULL,
+        batch_id TEXT NOT NULL,
+        received_at REAL NOT NULL,
+        accepted INTEGER NOT NULL,
+        PRIMARY KEY (agent_id, batch_id)
+    ) WITHOUT ROWID;
+    INSERT INTO sighting_batches_per_agent (agent_id, batch_id, received_at, accepted)
+        SELECT agent_id, batch_id, received_at, accepted FROM sighting_batches;
+    DROP TABLE sighting_batches;
+    ALTER TABLE sighting_batches_per_agent RENAME TO sighting_batches;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
