@@ -73,11 +73,11 @@ def view(site_id: int, typed: DistanceModelIn, result: Fit, default: float) -> D
     )
 
 
-async def get_model(call: Call) -> DistanceModel:
+async def get_distance_model(call: Call) -> DistanceModel:
     return await current(call.state, call.org, call.ids["site_id"])
 
 
-async def put_model(call: Call) -> DistanceModel:
+async def set_distance_model(call: Call) -> DistanceModel:
     state, site_id = call.state, call.ids["site_id"]
     await state.storage.set_distance_settings(call.org, site_id, call.body)
     if await refit(state, site_id) is None:

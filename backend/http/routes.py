@@ -321,7 +321,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "GET",
         SITE + "/distance-model",
-        distance.get_model,
+        distance.get_distance_model,
         "The site's distance model: typed, fitted by its agents, and in use",
         access=Access.ADMIN,
         tag=Tag.ADMIN,
@@ -330,7 +330,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "PUT",
         SITE + "/distance-model",
-        distance.put_model,
+        distance.set_distance_model,
         "Set the site's path-loss exponent and where its agents are from its beacons",
         access=Access.ADMIN,
         tag=Tag.ADMIN,
