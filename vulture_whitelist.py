@@ -37,6 +37,8 @@ _.EDDYSTONE_UID  # beacon_agent.contract.keys.KeyKind
 _.ibeacon_major  # backend.models.Site
 _.checked_at  # backend.models.SiteHealth
 _.prompt_events  # backend.models.SiteStats
+_.median_rssi_below_power_db  # backend.models.CalibrationPair (answer field)
+_.distance_model  # backend.models.SiteHealth (answer field)
 _.rssi_smoothed  # beacon_agent.contract.wire.Sighting
 _.outbox_depth  # beacon_agent.contract.wire.Heartbeat
 _.outbox_error  # beacon_agent.contract.wire.Heartbeat

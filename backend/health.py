@@ -14,11 +14,20 @@ OUTBOX_DROPPING = "OUTBOX_DROPPING"
 OUTBOX_FAILING = "OUTBOX_FAILING"
 SCANNER_DOWN = "SCANNER_DOWN"
 BATCHES_SET_ASIDE = "BATCHES_SET_ASIDE"
+# Heard by its own agent far off its calibrated level for an hour: moved, covered or turned down
+# (Google's beacon diagnostics called it WRONG_LOCATION). `backend.calibration` decides; it clears
+# when the level returns.
+MOVED = "MOVED"
 SCANNER_START_GRACE_S = 60.0
 
 
 def beacon_alerts(
-    status: str, last_seen: float | None, battery_mv: int | None, now: float, settings: Settings
+    status: str,
+    last_seen: float | None,
+    battery_mv: int | None,
+    now: float,
+    settings: Settings,
+    moved: bool = False,
 ) -> list[str]:
     if status != "active":
         return []
@@ -29,6 +38,8 @@ def beacon_alerts(
         alerts.append(SILENT)
     if battery_mv is not None and battery_mv < settings.low_battery_mv:
         alerts.append(LOW_BATTERY)
+    if moved:
+        alerts.append(MOVED)
     return alerts
 
 

@@ -357,11 +357,63 @@ class AgentHealth(BaseModel):
     alerts: list[str]
 
 
+# --- the distance model --------------------------------------------------------------------------
+
+PathLossExponent = Annotated[float, Field(ge=1.5, le=5.0, allow_inf_nan=False)]
+
+
+class AgentDistance(Strict):
+    """ "The agent is 4 m from the entrance beacon": typed once, the agents calibrate from it."""
+
+    agent_id: RowId
+    beacon_id: RowId
+    distance_m: float = Field(
+        ge=0.5, le=100, allow_inf_nan=False, description="Metres between the agent and the beacon."
+    )
+
+
+class DistanceModelIn(Strict):
+    path_loss_exponent: PathLossExponent | None = Field(
+        None,
+        description="n for this site until its agents have fitted one; none: the service's setting.",
+    )
+    agent_distances: list[AgentDistance] = Field(default_factory=list, max_length=200)
+
+
+class CalibrationPair(BaseModel):
+    agent_id: int
+    beacon_id: int
+    distance_m: float
+    windows: int
+    median_rssi_below_power_db: float = Field(description="Median of tx_power - rssi at that distance.")
+    spread_db: float = Field(description="Median absolute deviation of the windows around it.")
+    moved: bool
+
+
+class Calibration(BaseModel):
+    """What the agents taught: the fit, and how sure it is."""
+
+    status: Literal["no_distances", "too_few_windows", "too_near", "exponent", "exponent_and_power"]
+    path_loss_exponent: float | None = Field(description="The fitted n; none until trusted.")
+    tx_power: dict[str, float] = Field(description="Fitted power at 1 m by beacon id (two distances needed).")
+    windows: int
+    spread_db: float | None
+    pairs: list[CalibrationPair]
+
+
+class DistanceModel(DistanceModelIn):
+    site_id: int
+    in_use: float = Field(description="The path-loss exponent resolve uses now.")
+    source: Literal["fitted", "typed", "default"]
+    calibration: Calibration
+
+
 class SiteHealth(BaseModel):
     site_id: int
     checked_at: datetime
     beacons: list[BeaconHealth]
     agents: list[AgentHealth]
+    distance_model: DistanceModel | None = None
     alerts: list[str] = Field(
         description="Every alert of the site, as `ALERT:beacon:<id>` or `ALERT:agent:<id>`."
     )

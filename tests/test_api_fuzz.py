@@ -46,6 +46,7 @@ from backend.models import (
     AgentPatch,
     BeaconIn,
     BeaconPatch,
+    DistanceModelIn,
     PromptIn,
     PromptPatch,
     SiteIn,
@@ -84,6 +85,7 @@ MODELS: dict[str, Any] = {
     "AgentIn": AgentIn,
     "AgentPatch": AgentPatch,
     "StatsQuery": StatsQuery,
+    "DistanceModelIn": DistanceModelIn,
 }
 ADAPTERS: dict[str, TypeAdapter[Any]] = {name: TypeAdapter(model) for name, model in MODELS.items()}
 
@@ -395,6 +397,7 @@ def _valid_bodies() -> dict[str, Any]:
         "update_prompt": {"priority": 5, "valid_until": "2030-01-01T00:00:00Z"},
         "create_agent": {"name": "Pi"},
         "update_agent": {"name": "Pi im Flur"},
+        "set_distance_model": {"path_loss_exponent": 2.5},
     }
 
 

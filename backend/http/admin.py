@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel, ValidationError
 
 from backend import auth, health
+from backend.http import distance
 from backend.http.operations import Call
 from backend.http.problems import validation_problem
 from backend.models import (
@@ -158,6 +159,8 @@ async def update_agent(call: Call) -> BaseModel | None:
 async def site_health(call: Call) -> SiteHealth:
     storage, settings, now = call.state.storage, call.state.settings, call.state.clock()
     site_id = call.ids["site_id"]
+    model = await distance.current(call.state, call.org, site_id)
+    moved = {p.beacon_id for p in model.calibration.pairs if p.moved}
     beacons = []
     for activity in await storage.beacon_activity(call.org, site_id, now):
         b = activity.beacon
@@ -170,7 +173,9 @@ async def site_health(call: Call) -> SiteHealth:
                 last_seen=utc(activity.last_seen),
                 sightings_last_hour=activity.sightings_last_hour,
                 battery_mv=activity.battery_mv,
-                alerts=health.beacon_alerts(b.status, activity.last_seen, activity.battery_mv, now, settings),
+                alerts=health.beacon_alerts(
+                    b.status, activity.last_seen, activity.battery_mv, now, settings, b.id in moved
+                ),
             )
         )
     agents = []
@@ -188,7 +193,12 @@ async def site_health(call: Call) -> SiteHealth:
     alerts = [f"{a}:beacon:{b.beacon_id}" for b in beacons for a in b.alerts]
     alerts += [f"{a}:agent:{g.agent_id}" for g in agents for a in g.alerts]
     return SiteHealth(
-        site_id=site_id, checked_at=call.state.now(), beacons=beacons, agents=agents, alerts=alerts
+        site_id=site_id,
+        checked_at=call.state.now(),
+        beacons=beacons,
+        agents=agents,
+        alerts=alerts,
+        distance_model=model,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from backend.eids import beacon_clock
+from backend.http import distance
 from backend.http.operations import Call
 from backend.prompts import views
 from backend.sighting_time import agent_offset, on_server_clock
@@ -59,6 +60,8 @@ async def sightings(call: Call) -> SightingAck:
         ignored = len(batch.sightings) - result.accepted
         state.metrics.sightings.inc(result.accepted)
         state.metrics.sightings_ignored.inc(ignored)
+        if result.accepted:
+            await distance.refit(state, principal.site_id)
     return SightingAck(
         accepted=result.accepted,
         ignored=ignored,

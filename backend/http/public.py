@@ -9,6 +9,7 @@ from backend.errors import NotFound
 from backend.events import could_have_been_shown
 from backend.http.operations import Call, RawJson
 from backend.prompts import language_preferences
+from backend.storage import BeaconRef, EidBeacon
 from backend.storage.rows import hour_of
 from beacon_agent.contract.distance import estimate_distance_m
 from beacon_agent.contract.keys import EID_PREFIX
@@ -85,14 +86,18 @@ async def _locate(call: Call, observation: Observation) -> tuple[int, float | No
         eid = await state.catalog.eid_beacon(bytes.fromhex(key[len(EID_PREFIX) :]), state.clock())
         if eid is None:
             return None
-        site_id, registered_power = eid.site_id, eid.tx_power
+        ref: BeaconRef | EidBeacon = eid
     else:
-        ref = await state.catalog.located(key)
-        if ref is None or not ref.active:
+        found = await state.catalog.located(key)
+        if found is None or not found.active:
             return None
-        site_id, registered_power = ref.site_id, ref.tx_power
-    tx_power = observation.tx_power if observation.tx_power is not None else registered_power
-    return site_id, estimate_distance_m(observation.rssi, tx_power, state.settings.path_loss_exponent)
+        ref = found
+    if ref.fitted_power is not None:  # the site's own agents measured it, in the site's street
+        tx_power: float | None = ref.fitted_power
+    else:
+        tx_power = observation.tx_power if observation.tx_power is not None else ref.tx_power
+    exponent = ref.path_loss_exponent or state.settings.path_loss_exponent
+    return ref.site_id, estimate_distance_m(observation.rssi, tx_power, exponent)
 
 
 def _closer(candidate: float | None, current: float | None) -> bool:

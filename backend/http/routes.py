@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from backend.http import admin, agent, public
+from backend.http import admin, agent, distance, public
 from backend.http.operations import Access, Operation, Tag
 from backend.models import Agent as AgentModel
 from backend.models import (
@@ -16,6 +16,8 @@ from backend.models import (
     BeaconIn,
     BeaconList,
     BeaconPatch,
+    DistanceModel,
+    DistanceModelIn,
     Prompt,
     PromptIn,
     PromptList,
@@ -317,6 +319,29 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         access=Access.ADMIN,
         tag=Tag.ADMIN,
         response=SiteHealth,
+    ),
+    Operation(
+        "GET",
+        SITE + "/distance-model",
+        distance.get_distance_model,
+        "The site's distance model: typed, fitted by its agents, and in use",
+        access=Access.ADMIN,
+        tag=Tag.ADMIN,
+        response=DistanceModel,
+    ),
+    Operation(
+        "PUT",
+        SITE + "/distance-model",
+        distance.set_distance_model,
+        "Set the site's path-loss exponent and where its agents are from its beacons",
+        access=Access.ADMIN,
+        tag=Tag.ADMIN,
+        body=DistanceModelIn,
+        response=DistanceModel,
+        description="`agent_distances` replaces the site's list: each entry says how many metres an "
+        'agent is from a beacon ("the agent is 4 m from the entrance beacon"). From then on the agent\'s '
+        "windows of that beacon fit the site's path-loss exponent (and, with two distances to one beacon, "
+        "its power at 1 m); the health shows the fit and `MOVED` when a beacon leaves its level.",
     ),
     Operation(
         "GET",

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
+from backend.calibration import Window
 from backend.models import (
     Agent,
     AgentIn,
@@ -20,6 +21,7 @@ from backend.models import (
     Beacon,
     BeaconIn,
     BeaconPatch,
+    DistanceModelIn,
     Prompt,
     PromptIn,
     PromptPatch,
@@ -61,6 +63,10 @@ class BeaconRef(NamedTuple):
     org_id: int
     active: bool
     tx_power: int
+    # The site's distance model: its fitted or typed exponent (None: the setting's), and the
+    # beacon's fitted power at 1 m (None: the observation's or the registered one).
+    path_loss_exponent: float | None = None
+    fitted_power: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,8 @@ class EidBeacon:
     rotation_exponent: int
     initial_time: int
     registered_at: float
+    path_loss_exponent: float | None = None
+    fitted_power: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,3 +199,18 @@ class Storage(Protocol):
         self, org_id: int, site_id: int, since: float, until: float
     ) -> list[HourCount]: ...
     async def purge_sightings(self, before: float) -> int: ...
+
+    # the distance model and its calibration
+    async def distance_settings(self, org_id: int, site_id: int) -> DistanceModelIn: ...
+    async def set_distance_settings(self, org_id: int, site_id: int, model: DistanceModelIn) -> None:
+        """Replace the site's typed exponent and agent distances; NotFound for another site's agent
+        or beacon."""
+        ...
+
+    async def calibration_windows(self, site_id: int, since: float) -> list[Window]:
+        """The windows of the site's agents at typed distances since `since`, newest first, bounded."""
+        ...
+
+    async def store_fit(self, site_id: int, exponent: float | None, powers: dict[int, float]) -> None:
+        """What resolve uses from now on: the fitted exponent (None: not trusted) and beacon powers."""
+        ...

@@ -26,6 +26,7 @@ from backend.config import Settings
 from backend.http.app import create_app
 from backend.storage.open import sqlite_path
 from simulator.world.scenario import (
+    AgentSpec,
     AltBeaconSpec,
     BeaconSpec,
     EddystoneEidSpec,
@@ -39,6 +40,8 @@ from simulator.world.world import World
 __all__ = ["SETTINGS_NOTES", "Admin", "BackendServer", "Seeded", "SimClock", "SimulationError", "seed_sites"]
 
 DB_NAME: Final = "backend.sqlite3"
+# The backend fits the exponent only from agents at least 2 m from a beacon (backend.calibration).
+MIN_TYPED_DISTANCE_M: Final = 2.0
 # Every simulated phone and agent talks from 127.0.0.1, so they would all share one client's budget.
 _UNLIMITED: Final = 1_000_000
 # The backend's minimum: a beacon that dies a few minutes into a run turns SILENT within the run.
@@ -169,21 +172,43 @@ async def seed_sites(admin: Admin, world: World) -> Seeded:
     for site in world.scenario.sites:
         site_id = (await admin.call("POST", "/v1/admin/sites", _site_body(site, world), 201))["id"]
         seeded.site_ids[site.name] = site_id
+        registered: dict[int, int] = {}  # scenario index -> backend beacon id
         for index, spec in enumerate(site.beacons):
             beacon_id = f"{site.name}/{index}"
             if isinstance(spec, EddystoneEidSpec):
                 seeded.eids.append((site_id, beacon_id, spec))
                 continue
             created = await admin.call("POST", f"/v1/admin/sites/{site_id}/beacons", _beacon_body(spec), 201)
+            registered[index] = created["id"]
             if isinstance(spec, IBeaconSpec) and spec.allocate:
                 ids = created["identity"]
                 world.assign_ibeacon(beacon_id, ids["uuid"], int(ids["major"]), int(ids["minor"]))
         for prompt in site.prompts:
             await admin.call("POST", f"/v1/admin/sites/{site_id}/prompts", _prompt_body(prompt), 201)
+        distances = []
         for agent in site.agents:
             created = await admin.call("POST", f"/v1/admin/sites/{site_id}/agents", {"name": agent.name}, 201)
             seeded.tokens[f"{site.name}/{agent.name}"] = created["token"]
+            distances += _typed_distances(created["id"], agent, site, registered)
+        if distances:
+            body = {"agent_distances": distances}
+            await admin.call("PUT", f"/v1/admin/sites/{site_id}/distance-model", body)
     return seeded
+
+
+def _typed_distances(
+    agent_id: int, agent: AgentSpec, site: SiteSpec, registered: dict[int, int]
+) -> list[dict[str, Any]]:
+    """What a coordinator would type once: "the agent is 4 m from the entrance beacon", to half a
+    metre, for each beacon at least `MIN_TYPED_DISTANCE_M` away (nearer teaches nothing about n)."""
+    typed = []
+    for index, beacon_id in registered.items():
+        beacon = site.beacons[index]
+        assert agent.position is not None and beacon.position is not None  # filled in by the scenario
+        metres = round(2 * math.dist(agent.position, beacon.position)) / 2
+        if metres >= MIN_TYPED_DISTANCE_M:
+            typed.append({"agent_id": agent_id, "beacon_id": beacon_id, "distance_m": metres})
+    return typed
 
 
 async def register_eids(admin: Admin, world: World, seeded: Seeded, world_s: float) -> None:

@@ -6,7 +6,8 @@ mixin per job:
 - `admin.py`: what site staff change (organisations, sites, beacons, prompts, agents);
 - `reads.py`: the public API's and the agents' reads (beacons by key, sites and prompts, nearby);
 - `ingest.py`: sighting batches, heartbeats, prompt events, the purge;
-- `stats.py`: a site's health and hourly counts.
+- `stats.py`: a site's health and hourly counts;
+- `distance.py`: the distance model staff typed, its agents' windows and the fit.
 
 `schema.py` holds the migrations; `columns.py` and `records.py` read rows by column name. Open it
 through `backend.storage.open_storage`, not directly.
@@ -15,6 +16,7 @@ through `backend.storage.open_storage`, not directly.
 from __future__ import annotations
 
 from backend.storage.sqlite.admin import AdminWrites
+from backend.storage.sqlite.distance import DistanceModels
 from backend.storage.sqlite.ingest import Ingest
 from backend.storage.sqlite.reads import PublicReads
 from backend.storage.sqlite.stats import Stats
@@ -22,5 +24,5 @@ from backend.storage.sqlite.stats import Stats
 __all__ = ["SqliteStorage"]
 
 
-class SqliteStorage(AdminWrites, PublicReads, Ingest, Stats):
+class SqliteStorage(AdminWrites, PublicReads, Ingest, Stats, DistanceModels):
     """`backend.storage.Storage` on one SQLite file (see the mixins for each job)."""

@@ -20,6 +20,12 @@ SITE = Columns.of("s", Site.model_fields)
 BEACON = Columns.of("b", Beacon.model_fields)
 AGENT = Columns.of("a", Agent.model_fields)
 PROMPT = Columns("p.id", "p.site_id", "p.body")
+# The site's distance model beside a beacon `b`: subqueries, so each SELECT keeps its joins.
+MODEL_COLUMNS = (
+    "(SELECT COALESCE(dm.fitted_exponent, dm.path_loss_exponent) FROM distance_models dm"
+    " WHERE dm.site_id = b.site_id) AS path_loss_exponent",
+    "(SELECT f.tx_power FROM beacon_fits f WHERE f.beacon_id = b.id) AS fitted_power",
+)
 EID_BEACON = Columns(
     "b.id",
     "b.site_id",
@@ -29,11 +35,12 @@ EID_BEACON = Columns(
     "b.rotation_exponent",
     "b.initial_time",
     "b.registered_at",
+    *MODEL_COLUMNS,
 )
 # The public answers' light rows: a site's public columns, and each of its prompts (NULL for none).
 PUBLIC_SITE = Columns.of("s", SiteRow._fields)
 MATERIAL = PUBLIC_SITE + Columns("p.id", "p.body")
-BEACON_REF = Columns("b.id", "b.site_id", "s.org_id", "b.status", "b.tx_power")
+BEACON_REF = Columns("b.id", "b.site_id", "s.org_id", "b.status", "b.tx_power", *MODEL_COLUMNS)
 
 
 def site(row: Sequence[Any]) -> Site:
@@ -67,10 +74,18 @@ def eid_beacon(row: Sequence[Any]) -> EidBeacon:
 def beacon_ref_of(columns: Columns) -> Callable[[Sequence[Any]], BeaconRef]:
     """The reader of the `BeaconRef` in rows holding `BEACON_REF`'s columns among others."""
     at = columns.at
-    beacon_id, site_id, org_id, status, tx_power = (at[name] for name in BEACON_REF.at)
+    beacon_id, site_id, org_id, status, tx_power, exponent, fitted = (at[name] for name in BEACON_REF.at)
 
     def ref(row: Sequence[Any]) -> BeaconRef:
-        return BeaconRef(row[beacon_id], row[site_id], row[org_id], row[status] == "active", row[tx_power])
+        return BeaconRef(
+            row[beacon_id],
+            row[site_id],
+            row[org_id],
+            row[status] == "active",
+            row[tx_power],
+            row[exponent],
+            row[fitted],
+        )
 
     return ref
 

@@ -132,6 +132,27 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     DROP TABLE sighting_batches;
     ALTER TABLE sighting_batches_per_agent RENAME TO sighting_batches;
     """,
+    # 4: per-site distance model: the exponent staff typed, agent-to-beacon distances they typed,
+    # and the fit from the agents' windows (the windows themselves are the raw sightings, kept
+    # `retention_days`)
+    """
+    CREATE TABLE distance_models (
+        site_id INTEGER PRIMARY KEY REFERENCES sites(id) ON DELETE CASCADE,
+        path_loss_exponent REAL,
+        fitted_exponent REAL
+    );
+    CREATE TABLE agent_distances (
+        agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        beacon_id INTEGER NOT NULL REFERENCES beacons(id) ON DELETE CASCADE,
+        distance_m REAL NOT NULL,
+        PRIMARY KEY (agent_id, beacon_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX agent_distances_beacon ON agent_distances(beacon_id);
+    CREATE TABLE beacon_fits (
+        beacon_id INTEGER PRIMARY KEY REFERENCES beacons(id) ON DELETE CASCADE,
+        tx_power REAL NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
