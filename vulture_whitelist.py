@@ -37,6 +37,7 @@ _.EDDYSTONE_UID  # beacon_agent.contract.keys.KeyKind
 _.ibeacon_major  # backend.models.Site
 _.checked_at  # backend.models.SiteHealth
 _.prompt_events  # backend.models.SiteStats
+_.notice  # backend.models.Prompt (a computed field)
 _.rssi_smoothed  # beacon_agent.contract.wire.Sighting
 _.outbox_depth  # beacon_agent.contract.wire.Heartbeat
 _.outbox_error  # beacon_agent.contract.wire.Heartbeat
