@@ -39,6 +39,7 @@ _.checked_at  # backend.models.SiteHealth
 _.prompt_events  # backend.models.SiteStats
 _.median_rssi_below_power_db  # backend.models.CalibrationPair (answer field)
 _.distance_model  # backend.models.SiteHealth (answer field)
+_.notice  # backend.models.Prompt (a computed field)
 _.rssi_smoothed  # beacon_agent.contract.wire.Sighting
 _.outbox_depth  # beacon_agent.contract.wire.Heartbeat
 _.outbox_error  # beacon_agent.contract.wire.Heartbeat

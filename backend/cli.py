@@ -5,29 +5,34 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from backend.config import Settings, describe, first_error, settings_from
-from backend.demo import seed_demo
+from backend.config import ENV_PREFIX, Settings, describe, first_error, settings_from
+from backend.demo import DEMO_DB, NotADemoDatabase, refuse_to_replace, seed_demo
 from backend.http.app import create_app
 from backend.http.openapi import document
 from backend.http.routes import OPERATIONS
-from backend.http.serve import serve
+from backend.http.serve import CannotListen, listen, port_of, serve
 from backend.orgs import BadOrgName, create_org
-from backend.storage import UnsupportedDatabase
+from backend.storage import UnsupportedDatabase, open_storage
+from backend.storage.open import CannotOpenDatabase
 from beacon_agent.contract import logs, version
 
 DB_HELP = "the database: a SQLite file or a sqlite:/// URL (default {}, env NAHBEI_DB)"
+# What a careless --db, --host or --port comes to: one line and exit status 2, never a traceback.
+REFUSED = (UnsupportedDatabase, CannotOpenDatabase, NotADemoDatabase, CannotListen, BadOrgName)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nahbei-backend",
         description="The Nahbei backend: sites, beacons and prompts behind the v1 HTTP API. "
-        "Every option also reads NAHBEI_<OPTION> from the environment; `nahbei-backend settings` lists all.",
+        "Each setting's option (--host, --port, --db, ...) also reads NAHBEI_<SETTING> from the environment; "
+        "`nahbei-backend settings` lists all.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -44,8 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     org.add_argument("--json", action="store_true", help='print {"org_id": ..., "admin_key": "..."} only')
 
     demo = sub.add_parser("demo", help="seed a demo organisation (a hospice and two more sites) and serve it")
-    _server_options(demo, default_db="var/demo.db")
+    _server_options(demo, default_db=DEMO_DB)
     demo.add_argument("--no-serve", action="store_true", help="seed, print the admin key and exit")
+    demo.add_argument(
+        "--reset-demo",
+        action="store_true",
+        help="replace the database even if the demo did not seed it (without this, the demo refuses to "
+        "wipe another database)",
+    )
 
     sub.add_parser("settings", help="print every setting with its environment variable and default")
     sub.add_parser("openapi", help="print the /openapi.json the settings from the environment would serve")
@@ -54,8 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _server_options(parser: argparse.ArgumentParser, default_db: str | None = None) -> None:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1, env NAHBEI_HOST)")
-    parser.add_argument("--port", type=int, help="TCP port (default 8080, env NAHBEI_PORT)")
-    parser.add_argument("--db", default=default_db, help=DB_HELP.format(default_db or "./var/nahbei.db"))
+    parser.add_argument(
+        "--port", type=int, help="TCP port (default 8080, env NAHBEI_PORT; 0 picks a free one and says it)"
+    )
+    parser.add_argument("--db", help=DB_HELP.format(default_db or "./var/nahbei.db"))
     parser.add_argument(
         "--log-format", choices=["auto", "json", "console"], help="log as JSON or text (default auto)"
     )
@@ -72,11 +85,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "openapi":
         print(json.dumps(document(OPERATIONS, settings_from(), version()), indent=1))
         return 0
+    db = args.db
+    if args.command == "demo" and db is None and ENV_PREFIX + "DB" not in os.environ:
+        db = DEMO_DB
     try:
         settings = settings_from(
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
-            db=args.db,
+            db=db,
             log_format=getattr(args, "log_format", None),
             rate_limit_per_s=getattr(args, "rate_limit_per_s", None),
         )
@@ -85,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(settings.log_format, settings.log_level)
     try:
         return _run(args, settings)
-    except (UnsupportedDatabase, BadOrgName) as exc:
+    except REFUSED as exc:
         return _refuse(str(exc))
 
 
@@ -99,11 +115,25 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"Created organisation {org_id} ({name}).\nAdmin key (shown once, keep it safe): {key}")
         return 0
     if args.command == "demo":
-        asyncio.run(seed_demo(settings, sys.stdout))
+        if not args.reset_demo:
+            refuse_to_replace(settings)
         if args.no_serve:
+            asyncio.run(seed_demo(settings, sys.stdout))
             return 0
-    serve(settings, create_app(settings))
+        sockets = listen(settings)  # before the keys are printed: a port in use stops the demo first
+        settings = settings.model_copy(update={"port": port_of(sockets)})
+        asyncio.run(seed_demo(settings, sys.stdout))
+    else:
+        asyncio.run(_opens(settings))
+        sockets = listen(settings)
+    serve(settings, create_app(settings), sockets)
     return 0
+
+
+async def _opens(settings: Settings) -> None:
+    """Open and close the database once, so that a bad one stops here in one line, not in the app."""
+    async with open_storage(settings):
+        pass
 
 
 def _refuse(reason: str) -> int:

@@ -1,10 +1,14 @@
 """The demo organisation: a hospice, a food bank and a sports club in Leipzig, with beacons of every
-kind and prompts in German and English. Seeded into a fresh database by `nahbei-backend demo`."""
+kind and prompts in German and English. Seeded into a fresh database by `nahbei-backend demo`, which
+replaces only a database the demo seeded (`refuse_to_replace`) unless told to (`--reset-demo`)."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import TypeAdapter
@@ -13,7 +17,10 @@ from backend import auth
 from backend.config import Settings
 from backend.models import AgentIn, BeaconIn, PromptIn, SiteIn
 from backend.storage import open_storage
+from backend.storage.open import sqlite_path
 
+DEMO_DB = "var/demo.db"  # where the demo lives unless --db or NAHBEI_DB say otherwise
+DEMO_ORG = "Nahbei Demo Leipzig e.V."
 DEMO_EID_IDENTITY_KEY = "6e61686265692d64656d6f2d6569642d"  # "nahbei-demo-eid-", public on purpose
 _BEACON = TypeAdapter[BeaconIn](BeaconIn)
 
@@ -162,6 +169,40 @@ DEMO_SITES = [
 ]
 
 
+class NotADemoDatabase(ValueError):
+    """The demo was pointed at a database it did not seed; `str()` is one line naming the file."""
+
+
+def refuse_to_replace(settings: Settings) -> None:
+    """`NotADemoDatabase` unless the database `settings.db` names is the demo's own, or none yet.
+
+    The demo starts its database anew; a careless `--db` (or `NAHBEI_DB` left set) must not wipe an
+    organisation's real data.
+    """
+    path = sqlite_path(settings.db)
+    if not _is_demo(path):
+        raise NotADemoDatabase(
+            f"{str(path)!r} is not a demo database, and the demo would replace it; name another file with "
+            "--db, or add --reset-demo to replace this one"
+        )
+
+
+def _is_demo(path: Path) -> bool:
+    """Nothing there yet, an empty file, or a database whose one organisation is the demo's.
+
+    Read-only and past the storage seam on purpose: opening it through the seam migrates it, and a
+    file that is not ours must be left exactly as it was. (A folder is for `open_storage` to refuse.)
+    """
+    if not path.is_file() or path.stat().st_size == 0:
+        return True
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            names = [name for (name,) in db.execute("SELECT name FROM orgs")]
+    except sqlite3.Error:  # not SQLite, or not Nahbei's
+        return False
+    return names == [DEMO_ORG]
+
+
 @dataclass
 class DemoSeed:
     org_id: int
@@ -176,7 +217,7 @@ async def seed_demo(settings: Settings, out: TextIO | None = None) -> DemoSeed:
     now = time.time()
     async with open_storage(settings, fresh=True) as storage:
         key = auth.new_secret(auth.ADMIN_PREFIX)
-        seed = DemoSeed(await storage.create_org("Nahbei Demo Leipzig e.V.", auth.secret_hash(key), now), key)
+        seed = DemoSeed(await storage.create_org(DEMO_ORG, auth.secret_hash(key), now), key)
         for demo in DEMO_SITES:
             site = await storage.create_site(seed.org_id, demo.site, now)
             seed.site_ids.append(site.id)

@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     StringConstraints,
+    computed_field,
     field_validator,
     model_validator,
 )
@@ -297,6 +298,20 @@ class Prompt(BaseModel):
     valid_from: datetime | None
     valid_until: datetime | None
     schedule: list[ScheduleWindow] | None
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Said when phones are never shown this prompt because of its status (a draft, as "
+        "every new prompt is unless created published, or archived), with how to publish it; null once "
+        "published."
+    )
+    @property
+    def notice(self) -> str | None:
+        if self.status == "published":
+            return None
+        return (
+            f"{self.status}: never shown to phones; publish with PATCH "
+            f'/v1/admin/sites/{self.site_id}/prompts/{self.id} {{"status": "published"}}'
+        )
 
 
 class PromptList(BaseModel):

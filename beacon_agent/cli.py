@@ -22,6 +22,7 @@ from beacon_agent.config import AgentConfig, ConfigError, describe_settings, loa
 from beacon_agent.contract import logs
 from beacon_agent.contract.frames import decode
 
+SQLITE_HEADER: Final = b"SQLite format 3\x00"  # the first bytes of every SQLite file
 _DECODE_EXAMPLE: Final = """\
 Each input line is one advertisement in bleak's shapes (company ids in decimal, payloads in hex):
 
@@ -94,8 +95,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
     config = _load(args.config)
     if config is None:
         return 2
+    if (unusable := _unusable_outbox(config.outbox.path)) is not None:
+        print(f"nahbei-agent: {unusable}", file=sys.stderr)
+        return 2
     logs.configure(config.log.format, config.log.level)
     return asyncio.run(_run(config))
+
+
+def _unusable_outbox(path: Path) -> str | None:
+    """Why the outbox file cannot be used, said in one line before the agent starts, or None.
+
+    A folder, a folder that cannot be made or written, or a file that is not SQLite: the agent would
+    otherwise stop at its first write with a traceback.
+    """
+    where = f"cannot use the outbox {str(path)!r}"
+    if path.is_dir():
+        return f"{where}: it is a folder; name a file in it, e.g. {str(path / 'outbox.db')!r} ([outbox] path)"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("ab"), path.open("rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        return f"{where}: {exc.strerror or exc}; the agent must be able to write the file and its folder"
+    if header and header != SQLITE_HEADER:
+        return f"{where}: it is not an outbox (not SQLite at all); name a new file ([outbox] path)"
+    return None
 
 
 async def _run(config: AgentConfig) -> int:

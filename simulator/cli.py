@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -170,6 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if speed is None:  # real agents live on the wall clock; inline, the world need not wait for it
         speed = (DEMO_SPEED if args.command == "demo" else 1.0) if args.agents == "bleak" else 0.0
     folder = args.report or Path("reports") / f"{scenario.name}-{args.seed}"
+    if (unwritable := _unwritable(folder)) is not None:
+        print(f"nahbei-sim: {unwritable}", file=sys.stderr)
+        return 2
     line = ProgressLine(sys.stdout)
     try:
         asyncio.run(
@@ -194,6 +198,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("nahbei-sim: interrupted" if not args.serve else "nahbei-sim: stopped", file=sys.stderr)
         return 130 if not args.serve else 0
     return 0
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why the run could not write its report into `folder` (made if missing), said before it starts."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        return f"cannot write the report into {str(folder)!r}: {why}; choose another folder with --report"
+    return None
 
 
 def _list(out: TextIO) -> int:

@@ -1,9 +1,17 @@
 """`serve(settings, app)`: run the application until SIGINT or SIGTERM, as `nahbei-backend serve` does
-(and the benchmarks' floor server)."""
+(and the benchmarks' floor server).
+
+The listening sockets are bound first, by `listen(settings)`: a port in use or an address this machine
+does not have is then one line (`CannotListen`) before anything else happens — the demo binds before
+it seeds and prints its keys — and with port 0 the port the system picked is known, to be said.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import errno
+import socket
+import sys
+from collections.abc import Callable, Sequence
 
 import structlog
 from aiohttp import web
@@ -12,16 +20,73 @@ from backend.config import Settings
 
 log = structlog.get_logger(__name__)
 
+BACKLOG = 128  # asyncio's own default for `create_server`
+_WHY: dict[int, str] = {
+    errno.EADDRINUSE: "the port is in use (is Nahbei already running?); stop what uses it or choose "
+    "another with --port",
+    errno.EADDRNOTAVAIL: "this machine has no such address; choose one of its own with --host "
+    "(0.0.0.0 for all)",
+    errno.EACCES: "not allowed (ports below 1024 need privileges); choose another with --port",
+}
 
-def serve(settings: Settings, app: web.Application) -> None:
-    """Serve `app` on `settings.host`:`settings.port` until SIGINT/SIGTERM."""
-    web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=_announce(settings))
+
+class CannotListen(OSError):
+    """The address cannot be listened on; `str()` is one line saying where and why."""
 
 
-def _announce(settings: Settings) -> Callable[[str], None]:
-    """aiohttp's "running on" line, said as one log line of ours."""
+def listen(settings: Settings) -> list[socket.socket]:
+    """Sockets listening on every address `settings.host` names, at `settings.port` (0: one the system
+    picks, the same for all of them)."""
+    where = _address(settings.host, settings.port)
+    try:
+        addresses = socket.getaddrinfo(
+            settings.host or None, settings.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as exc:
+        raise CannotListen(f"cannot listen on {where}: no such host or address ({exc.strerror})") from None
+    sockets: list[socket.socket] = []
+    port = settings.port
+    try:
+        for family, kind, proto, _, address in dict.fromkeys(addresses):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:  # as asyncio does: each address family on its own socket
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind((address[0], port, *address[2:]))
+            sock.listen(BACKLOG)
+            port = sock.getsockname()[1]
+    except OSError as exc:
+        for sock in sockets:
+            sock.close()
+        why = _WHY.get(exc.errno or 0, exc.strerror or str(exc))
+        raise CannotListen(f"cannot listen on {where}: {why}") from None
+    return sockets
+
+
+def port_of(sockets: Sequence[socket.socket]) -> int:
+    """The port `sockets` listen on: the one the system picked when the setting was 0."""
+    port: int = sockets[0].getsockname()[1]
+    return port
+
+
+def serve(settings: Settings, app: web.Application, sockets: Sequence[socket.socket] | None = None) -> None:
+    """Serve `app` on `sockets` (by default `listen(settings)`) until SIGINT/SIGTERM."""
+    sockets = listen(settings) if sockets is None else sockets
+    url = f"http://{_address(settings.host, port_of(sockets))}"
+    web.run_app(app, sock=sockets, access_log=None, print=_announce(url, settings))
+
+
+def _announce(url: str, settings: Settings) -> Callable[[str], None]:
+    """aiohttp's "running on" line, said as one log line of ours and one line on stdout, naming the
+    port that was bound (the one the system picked for port 0)."""
 
     def say(_: str) -> None:
-        log.info("serving", url=f"http://{settings.host}:{settings.port}", db=str(settings.db))
+        log.info("serving", url=url, db=str(settings.db))
+        print(f"Serving on {url}", file=sys.stdout, flush=True)
 
     return say
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

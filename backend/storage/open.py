@@ -3,11 +3,14 @@
 `settings.db` names a SQLite file, as a path or as a URL the way SQLAlchemy writes one:
 ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``. Any other URL names a store
 this backend does not have (PostgreSQL is yet to come): `UnsupportedDatabase`, naming the value,
-before anything is opened or deleted.
+before anything is opened or deleted. A SQLite file that cannot be opened (a folder, a folder that
+cannot be made or written, a file that is no database) is `CannotOpenDatabase`, in a line that says
+what to do.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,11 +22,16 @@ from backend.config import Settings
 if TYPE_CHECKING:
     from backend.storage import Storage
 
+WRITABLE = "the backend must be able to write the file and its folder"
 SQLITE_URL = "sqlite:///"  # then the file's path: relative, or absolute with its own leading /
 
 
 class UnsupportedDatabase(ValueError):
     """`settings.db` names no store this backend can open; `str()` is one line naming it."""
+
+
+class CannotOpenDatabase(ValueError):
+    """The database `settings.db` names cannot be opened; `str()` is one line naming it and why."""
 
 
 @asynccontextmanager
@@ -33,8 +41,17 @@ async def open_storage(settings: Settings, *, fresh: bool = False) -> AsyncItera
     `fresh`: start from an empty database, deleting any old one there first (the demo's seed).
     """
     storage = storage_for(settings, fresh=fresh)
+    if (path := sqlite_path(settings.db)).is_dir():  # SQLite would only say "unable to open"
+        raise CannotOpenDatabase(
+            f"cannot open database {str(settings.db)!r}: it is a folder; name a file in it, "
+            f"e.g. {str(path / 'nahbei.db')!r}"
+        )
     try:
-        await storage.open()
+        try:
+            _writable(path)
+            await storage.open()
+        except (OSError, sqlite3.Error) as exc:
+            raise CannotOpenDatabase(f"cannot open database {str(settings.db)!r}: {_why(exc)}") from exc
         yield storage
     finally:
         await storage.close()  # also what a failed open had opened
@@ -69,6 +86,32 @@ def sqlite_path(db: Path | str) -> Path:
             f"{SQLITE_URL}relative/path or {SQLITE_URL}/absolute/path, without options"
         )
     return Path(file)
+
+
+def _writable(path: Path) -> None:
+    """`OSError` naming the place unless the file (and its folder) can be made and written.
+
+    Tried here, by creating the folder and opening the file to append (which creates nothing but an
+    empty file, itself an empty SQLite database): SQLite itself only says "unable to open".
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab"):
+        pass
+
+
+def _why(exc: OSError | sqlite3.Error) -> str:
+    """What went wrong opening a SQLite file, in words that say what to do."""
+    if isinstance(exc, OSError):
+        where = f"cannot write {str(exc.filename)!r}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}; {WRITABLE}"
+    text = str(exc)
+    if "not a database" in text:
+        return "it is not a Nahbei database (not SQLite at all); name a new file or a Nahbei one"
+    if "readonly" in text:
+        return f"it is read-only; {WRITABLE}"
+    if "unable to open" in text:
+        return f"SQLite cannot open it or write beside it; {WRITABLE}"
+    return text
 
 
 def _shown(url: str) -> str:

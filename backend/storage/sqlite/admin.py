@@ -226,7 +226,7 @@ class AdminWrites(SqliteBase):
         self, org_id: int, site_id: int, prompt_id: int, patch: PromptPatch, now: float
     ) -> Prompt:
         current = await self.get_prompt(org_id, site_id, prompt_id)
-        fields = current.model_dump(exclude={"id", "site_id"})
+        fields = current.model_dump(exclude={"id", "site_id", "notice"})
         fields.update(patch.model_dump(exclude_unset=True))
         merged = PromptIn.model_validate(fields)
         async with self._write() as db:

@@ -71,8 +71,12 @@ class SqliteBase:
 
     async def _connect(self) -> aiosqlite.Connection:
         db = await aiosqlite.connect(self.path, isolation_level=None)
-        for pragma in ("foreign_keys=ON", "busy_timeout=10000", "synchronous=FULL"):
-            await db.execute(f"PRAGMA {pragma}")
+        try:
+            for pragma in ("foreign_keys=ON", "busy_timeout=10000", "synchronous=FULL"):
+                await db.execute(f"PRAGMA {pragma}")
+        except BaseException:  # a file that is no database: its thread would keep the process alive
+            await db.close()
+            raise
         return db
 
     async def close(self) -> None:
