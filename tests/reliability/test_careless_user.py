@@ -319,13 +319,15 @@ WHEEL = re.compile(r"(?:.*/)?nahbei-(?P<version>[^-]+)-py3-none-any\.whl")
 
 def shell_commands(markdown: str) -> Iterator[tuple[int, list[str]]]:
     """Each simple command of the ```sh blocks: its block's number and its words, with sudo, env,
-    variable assignments and $(...) substitutions set aside."""
+    variable assignments, $(...) substitutions and redirections set aside."""
     blocks = re.findall(r"```sh\n(.*?)```", markdown, flags=re.S)
     for number, block in enumerate(blocks):
         for line in block.replace("\\\n", " ").splitlines():
             line = re.sub(r"\$\([^)]*\)", "X", line)
             for part in re.split(r"&&|\|\||[|;]", line):
                 words = shlex.split(part, comments=True)
+                redirected = [i for i, w in enumerate(words) if re.fullmatch(r"\d?>>?(&\d)?|<", w)]
+                words = words[: redirected[0]] if redirected else words
                 while words and (words[0] in ("sudo", "env") or re.fullmatch(r"\w+=\S*", words[0])):
                     words = words[1:]
                 if words:
