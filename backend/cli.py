@@ -46,13 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     links = admin_sub.add_parser(
         "link-domains",
         help="restrict an organisation's action links to its own domains (and their subdomains)",
-        description="set: only links to these domains (comma-separated, e.g. example.org,hospiz.de) and their "
+        description="set: only links to these domains (comma-separated, e.g. example.org,hospiz.example) and their "
         "subdomains are accepted for the organisation's prompts; clear: any public https link; show: print them.",
     )
     links.add_argument("--org", type=int, required=True, help="the organisation's id (create-org prints it)")
     links.add_argument("action", choices=["set", "clear", "show"], help="what to do with the list")
     links.add_argument(
-        "domains", nargs="?", help="for set: comma-separated domains, e.g. example.org,hospiz.de"
+        "domains", nargs="?", help="for set: comma-separated domains, e.g. example.org,hospiz.example"
     )
     links.add_argument("--db", help=DB_HELP.format("./var/nahbei.db"))
 
@@ -119,7 +119,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _link_domains(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "set" and not args.domains:
-        return _refuse("link-domains set needs the domains, e.g. example.org,hospiz.de")
+        return _refuse("link-domains set needs the domains, e.g. example.org,hospiz.example")
     if args.action != "set" and args.domains:
         return _refuse(f"link-domains {args.action} takes no domains")
     domains = {"set": args.domains, "clear": "", "show": None}[args.action]

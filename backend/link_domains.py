@@ -3,7 +3,7 @@
 An instance operator may restrict each organisation's action links to its own domains (Nearby
 Notifications was shut down for spam: an open instance stays trustworthy when a hospice can only
 send people to the hospice's site). No list means no restriction. A domain admits itself and its
-subdomains: `hospiz.de` admits `www.hospiz.de`, not `fakehospiz.de`. Domains are kept in ASCII
+subdomains: `hospiz.example` admits `www.hospiz.example`, not `fakehospiz.example`. Domains are kept in ASCII
 (punycode) form, as action links are (`backend.texts`). Pure.
 """
 
@@ -20,7 +20,7 @@ class BadDomain(ValueError):
 
 
 def parse_domains(text: str) -> list[str]:
-    """`"example.org, Hospiz.de"` → `["example.org", "hospiz.de"]` (sorted, without repeats)."""
+    """`"example.org, Hospiz.example"` → `["example.org", "hospiz.example"]` (sorted, without repeats)."""
     domains: set[str] = set()
     for part in text.split(","):
         name = part.strip().rstrip(".").lower()
