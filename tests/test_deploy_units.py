@@ -23,7 +23,7 @@ EXAMPLE_HOST = re.compile(
     r"^(localhost|127\.0\.0\.1|\[::1\]|(.+\.)?example(\.(org|com|net))?|.+\.(test|invalid))$"
 )
 REAL_HOSTS = {"caddyserver.com", "postgis.net", "www.postgresql.org"}
-URL = re.compile(r"https?://([^/\s:)>\"'`]+)")
+URL = re.compile(r"https?://([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:]+\])")
 DOCUMENTS = {".md", ".service", ".toml", ".env"}
 
 
