@@ -28,7 +28,8 @@ system-deps:
 # What only the tests need, so that `make demo` stays a small download: tests/postgres.py starts
 # PostgreSQL with PostGIS (`postgresql`, `postgresql-postgis`), tests/test_deploy_units.py checks the
 # units with `systemd-analyze` (`systemd`) and the Caddyfile with `caddy`, and the page tests drive
-# Debian's `chromium`. Installed when root, else those tests are skipped with the reason.
+# Debian's `chromium`; the poster's test renders its PDF with `pdftoppm` (`poppler-utils`). Installed
+# when root, else those tests are skipped with the reason.
 test-deps: system-deps
 	@need=""; \
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
@@ -36,6 +37,7 @@ test-deps: system-deps
 	  command -v systemd-analyze >/dev/null 2>&1 || need="$$need systemd"; \
 	  command -v caddy >/dev/null 2>&1 || need="$$need caddy"; \
 	  command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
+	  command -v pdftoppm >/dev/null 2>&1 || need="$$need poppler-utils"; \
 	  if [ -n "$$need" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq $$need; \
 	  elif [ -n "$$need" ]; then echo "make: missing Debian packages:$$need (their tests are skipped)"; fi

@@ -63,19 +63,27 @@ def render_site(
     card: SiteCard, distance_m: float | None, preferences: Sequence[str], *, check_distance: bool
 ) -> tuple[bytes, list[str]]:
     """One `SiteWithPrompts` as JSON, and the languages its prompts are in."""
-    _, default_lang, site_json, prompts = card
-    chosen: list[bytes] = []
-    used: list[str] = []
+    chosen = chosen_prompts(card, distance_m, preferences, check_distance=check_distance)
+    distance = b"null" if distance_m is None else repr(round(distance_m, 1)).encode()
+    return b'{"site":' + card[2] + b',"distance_m":' + distance + b',"prompts":[' + b",".join(
+        text for _, text in chosen
+    ) + b"]}", [lang for lang, _ in chosen]
+
+
+def chosen_prompts(
+    card: SiteCard, distance_m: float | None, preferences: Sequence[str], *, check_distance: bool
+) -> list[tuple[str, bytes]]:
+    """The card's prompts to show, best first, each in the reader's language: (language, `PromptView` JSON).
+
+    The one choice of language and reach, for the API's answers and the site's public page alike."""
+    _, default_lang, _, prompts = card
+    chosen: list[tuple[str, bytes]] = []
     for max_distance_m, languages, texts in prompts:
         if check_distance and not within_reach(max_distance_m, distance_m):
             continue
         lang = choose_language(languages, preferences, default_lang)
-        chosen.append(texts[languages.index(lang)])
-        used.append(lang)
-    distance = b"null" if distance_m is None else repr(round(distance_m, 1)).encode()
-    return b'{"site":' + site_json + b',"distance_m":' + distance + b',"prompts":[' + b",".join(
-        chosen
-    ) + b"]}", used
+        chosen.append((lang, texts[languages.index(lang)]))
+    return chosen
 
 
 def render_sites(parts: Iterable[bytes]) -> bytes:

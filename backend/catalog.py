@@ -118,6 +118,8 @@ class Catalog:
         self._beacons: AtomCache[str, tuple[int, int, int, bool, int] | None] = AtomCache(max_entries, ttl_s)
         # (valid until, card): kept until the first prompt's schedule or validity changes, or the TTL.
         self._cards: AtomCache[int, tuple[float, SiteCard]] = AtomCache(max_entries, ttl_s)
+        # A public page's site by its slug, as the JSON of `Site` (marshallable, see AtomCache).
+        self._slugs: AtomCache[str, bytes | None] = AtomCache(max_entries, ttl_s)
         self._admins: TtlCache[bytes, int | None] = TtlCache(10_000, ttl_s)
         self._agents: TtlCache[bytes, AgentPrincipal | None] = TtlCache(10_000, ttl_s)
         self._eid_beacons: TtlCache[int, list[EidBeacon]] = TtlCache(1, ttl_s)
@@ -128,6 +130,7 @@ class Catalog:
         for cache in (
             self._beacons,
             self._cards,
+            self._slugs,
             self._admins,
             self._agents,
             self._eid_beacons,
@@ -170,6 +173,16 @@ class Catalog:
         if found is not None:
             self._remember_card(found[1], found[2], now, now)
         return ref
+
+    async def site_by_slug(self, slug: str) -> Site | None:
+        """The site whose public page is /s/{slug}, None if none is."""
+        now = self.clock()
+        entry = self._slugs.get(slug, now)
+        if entry is None:
+            site = await self.storage.site_by_slug(slug)
+            self._slugs.put(slug, None if site is None else site.model_dump_json().encode(), now)
+            return site
+        return None if entry[1] is None else Site.model_validate_json(entry[1])
 
     async def admin_org(self, key_hash: bytes) -> int | None:
         return await self._through(self._admins, key_hash, lambda: self.storage.org_for_key(key_hash))

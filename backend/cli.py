@@ -13,11 +13,13 @@ from pydantic import ValidationError
 
 from backend.config import ENV_PREFIX, Settings, describe, first_error, settings_from
 from backend.demo import DEMO_DB, NotADemoDatabase, refuse_to_replace, seed_demo
+from backend.errors import NotFound
 from backend.http.app import create_app
 from backend.http.openapi import document
 from backend.http.routes import OPERATIONS
 from backend.http.serve import CannotListen, listen, port_of, serve
-from backend.orgs import BadOrgName, create_org
+from backend.link_domains import BadDomain
+from backend.orgs import BadOrgName, create_org, link_domains
 from backend.storage import UnsupportedDatabase, open_storage
 from backend.storage.open import CannotOpenDatabase
 from beacon_agent.contract import logs, version
@@ -47,6 +49,19 @@ def build_parser() -> argparse.ArgumentParser:
     org.add_argument("name", help="the organisation's name, e.g. 'Hospiz am Park e.V.'")
     org.add_argument("--db", help=DB_HELP.format("./var/nahbei.db"))
     org.add_argument("--json", action="store_true", help='print {"org_id": ..., "admin_key": "..."} only')
+
+    links = admin_sub.add_parser(
+        "link-domains",
+        help="restrict an organisation's action links to its own domains (and their subdomains)",
+        description="set: only links to these domains (comma-separated, e.g. example.org,hospiz.example) and their "
+        "subdomains are accepted for the organisation's prompts; clear: any public https link; show: print them.",
+    )
+    links.add_argument("--org", type=int, required=True, help="the organisation's id (create-org prints it)")
+    links.add_argument("action", choices=["set", "clear", "show"], help="what to do with the list")
+    links.add_argument(
+        "domains", nargs="?", help="for set: comma-separated domains, e.g. example.org,hospiz.example"
+    )
+    links.add_argument("--db", help=DB_HELP.format("./var/nahbei.db"))
 
     demo = sub.add_parser("demo", help="seed a demo organisation (a hospice and two more sites) and serve it")
     _server_options(demo, default_db=DEMO_DB)
@@ -106,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "admin" and args.admin_command == "link-domains":
+        return _link_domains(args, settings)
     if args.command == "admin":
         org_id, key = asyncio.run(create_org(settings, args.name))
         if args.json:
@@ -134,6 +151,21 @@ async def _opens(settings: Settings) -> None:
     """Open and close the database once, so that a bad one stops here in one line, not in the app."""
     async with open_storage(settings):
         pass
+
+
+def _link_domains(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "set" and not args.domains:
+        return _refuse("link-domains set needs the domains, e.g. example.org,hospiz.example")
+    if args.action != "set" and args.domains:
+        return _refuse(f"link-domains {args.action} takes no domains")
+    domains = {"set": args.domains, "clear": "", "show": None}[args.action]
+    try:
+        org = asyncio.run(link_domains(settings, args.org, domains))
+    except (BadDomain, NotFound) as exc:
+        return _refuse(str(exc))
+    shown = ", ".join(org.link_domains) or "any public https address (no restriction)"
+    print(f"Organisation {org.id} ({org.name}): action links may go to {shown}")
+    return 0
 
 
 def _refuse(reason: str) -> int:

@@ -24,6 +24,10 @@ class Settings(BaseModel):
 
     host: str = Field("127.0.0.1", description="Address to listen on.")
     port: int = Field(8080, ge=0, le=65535, description="TCP port to listen on (0 picks a free one).")
+    base_url: str = Field(
+        "http://127.0.0.1:8080",
+        description="The address people reach this server at, for links in posters, QR codes and mail",
+    )
     # A path stays a `Path` (what tools and tests that reach into the file use); a URL stays its text,
     # for `backend.storage.open_storage` to tell which store it names.
     db: Path | str = Field(

@@ -210,6 +210,7 @@ class DemoSeed:
     site_ids: list[int] = field(default_factory=list)
     agent_tokens: dict[int, str] = field(default_factory=dict)
     beacon_keys: dict[int, list[str]] = field(default_factory=dict)
+    slugs: dict[int, str] = field(default_factory=dict)
 
 
 async def seed_demo(settings: Settings, out: TextIO | None = None) -> DemoSeed:
@@ -221,6 +222,7 @@ async def seed_demo(settings: Settings, out: TextIO | None = None) -> DemoSeed:
         for demo in DEMO_SITES:
             site = await storage.create_site(seed.org_id, demo.site, now)
             seed.site_ids.append(site.id)
+            seed.slugs[site.id] = site.slug
             beacons = [
                 await storage.create_beacon(seed.org_id, site.id, _BEACON.validate_python(b), now)
                 for b in demo.beacons
@@ -246,6 +248,7 @@ def _explain(seed: DemoSeed, settings: Settings, out: TextIO) -> None:
 Demo organisation seeded into {settings.db}
   admin key (shown once): {seed.admin_key}
   agent token of the hospice's Pi: {seed.agent_tokens[site]}
+  the hospice's page for passers-by: {base}/s/{seed.slugs[site]}  (its poster: /poster.pdf after it)
 
 Try, in another terminal:
   curl -s {base}/v1/nearby?lat=51.3467\\&lon=12.364\\&radius_m=5000

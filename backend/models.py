@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from backend import geo
+from backend import geo, slugs
 from backend.schedule import ScheduleWindow, check_timezone
 from backend.texts import clean_name, clean_text, looks_like_url, public_https_url
 from beacon_agent.contract.keys import canonical_uuid
@@ -76,6 +76,35 @@ class Strict(BaseModel):
 
 # --- sites ---------------------------------------------------------------------------------------
 
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=slugs.PATTERN, min_length=slugs.MIN_LENGTH, max_length=slugs.MAX_LENGTH),
+    Field(
+        description="The site's public address, /s/{slug}: lower-case letters, digits and hyphens, 3-40 "
+        "characters, unique. Printed on posters: changing it makes the old address answer 404."
+    ),
+]
+Email = Annotated[
+    str, StringConstraints(pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254, strip_whitespace=True)
+]
+
+
+class PrivacyContact(Strict):
+    """Who answers for the data, as the site's privacy notice (GDPR Art. 13) names them."""
+
+    privacy_controller: Line = Field(
+        "",
+        max_length=200,
+        description="The controller: the organisation's legal name. Empty: the site's name.",
+    )
+    privacy_email: Email = Field("", description="Where people write about their data.")
+    privacy_address: Line = Field(
+        "", max_length=500, description="The controller's postal address. Empty: the site's address."
+    )
+    privacy_dpo: Line = Field(
+        "", max_length=500, description="The data protection officer's name and contact, if there is one."
+    )
+
 
 class SiteFields(Strict):
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
@@ -87,8 +116,9 @@ class SiteFields(Strict):
         return self
 
 
-class SiteIn(SiteFields):
+class SiteIn(SiteFields, PrivacyContact):
     name: Name
+    slug: Slug | None = Field(None, description="Empty: made from the name, e.g. hospiz-am-park.")
     timezone: str = Field("Europe/Berlin", max_length=64, description="IANA time zone of the site.")
     default_lang: Lang = "de"
     kind: SiteKind = SiteKind.OTHER
@@ -102,6 +132,11 @@ class SiteIn(SiteFields):
 
 class SitePatch(Strict):
     name: Omittable[Name] = None
+    slug: Omittable[Slug] = None
+    privacy_controller: Omittable[Line] = Field(None, max_length=200)
+    privacy_email: Omittable[Email] = None
+    privacy_address: Omittable[Line] = Field(None, max_length=500)
+    privacy_dpo: Omittable[Line] = Field(None, max_length=500)
     lat: Omittable[float] = Field(None, ge=-90, le=90, allow_inf_nan=False)
     lon: Omittable[float] = Field(None, ge=-180, le=180, allow_inf_nan=False)
     timezone: Omittable[str] = Field(None, max_length=64)
@@ -119,10 +154,27 @@ class SitePatch(Strict):
 # OpenAPI document would show one.)
 class Site(SiteView):
     ibeacon_major: int | None = Field(description="The major allocated to this site's iBeacons, if any.")
+    slug: str = Field(description="The site's public page is /s/{slug}; its poster /s/{slug}/poster.pdf.")
+    privacy_controller: str
+    privacy_email: str
+    privacy_address: str
+    privacy_dpo: str
 
 
 class SiteList(BaseModel):
     sites: list[Site]
+
+
+# --- the organisation ----------------------------------------------------------------------------
+
+
+class Org(BaseModel):
+    id: int
+    name: str
+    link_domains: list[str] = Field(
+        description="The domains (and their subdomains) this organisation's action links may go to, as the "
+        "instance's operator set them; empty: any public https address."
+    )
 
 
 # --- beacons -------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import time
 
 from backend import auth
 from backend.config import Settings
+from backend.link_domains import parse_domains
+from backend.models import Org
 from backend.storage import open_storage
 
 MAX_NAME = 200
@@ -31,3 +33,14 @@ async def create_org(settings: Settings, name: str) -> tuple[int, str]:
     async with open_storage(settings) as storage:
         org_id = await storage.create_org(name, auth.secret_hash(key), time.time())
     return org_id, key
+
+
+async def link_domains(settings: Settings, org_id: int, domains: str | None) -> Org:
+    """Set the organisation's link domains from `"a.org,b.de"` ("" clears them), or with None only read them.
+
+    `backend.link_domains.BadDomain` for a domain that is none; `backend.errors.NotFound` for no such organisation.
+    """
+    async with open_storage(settings) as storage:
+        if domains is None:
+            return await storage.org(org_id)
+        return await storage.set_link_domains(org_id, parse_domains(domains))

@@ -19,6 +19,7 @@ class Load:
     p99_ms: float
     errors: int
     non_2xx: int
+    p95_ms: float | None = None  # when the script prints `p95_us N` in its done()
 
 
 def available() -> bool:
@@ -49,6 +50,7 @@ def run(url: str, script: Path | None, seconds: float, connections: int = CONNEC
         p99_ms=_ms(_find(r"\s99%\s+([\d.]+\w+)", out)),
         errors=errors,
         non_2xx=non_2xx,
+        p95_ms=int(m.group(1)) / 1000 if (m := re.search(r"^p95_us (\d+)$", out, re.M)) else None,
     )
 
 

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ValidationError
 from backend import auth, health
 from backend.http import distance
 from backend.http.operations import Call
-from backend.http.problems import validation_problem
+from backend.http.problems import problem_response, validation_problem
+from backend.link_domains import link_allowed
 from backend.models import (
     AgentCreated,
     AgentHealth,
@@ -29,12 +30,35 @@ from backend.models import (
     StatsQuery,
 )
 from backend.storage.rows import utc
-from beacon_agent.contract.wire import PromptEventType
+from beacon_agent.contract.wire import FieldError, PromptEventType
 
 
 def _changed(call: Call, result: BaseModel | None) -> BaseModel | None:
     call.state.catalog.invalidate()
     return result
+
+
+# --- the organisation ---
+
+
+async def get_org(call: Call) -> BaseModel:
+    return await call.state.storage.org(call.org)
+
+
+async def _check_link(call: Call, url: str | None) -> None:
+    """Refuse an action link outside the domains the instance's operator allows this organisation."""
+    if url is None:
+        return
+    domains = (await call.state.storage.org(call.org)).link_domains
+    if not link_allowed(url, domains):
+        allowed = ", ".join(domains)
+        msg = f"this organisation's links may only go to {allowed} (or their subdomains)"
+        raise problem_response(
+            422,
+            "Invalid request",
+            f"action_url: {msg}",
+            errors=[FieldError(loc=["action_url"], msg=msg, type="link_domain")],
+        )
 
 
 # --- sites ---
@@ -96,6 +120,7 @@ async def delete_beacon(call: Call) -> None:
 
 async def create_prompt(call: Call) -> BaseModel | None:
     storage = call.state.storage
+    await _check_link(call, call.body.action_url)
     return _changed(
         call, await storage.create_prompt(call.org, call.ids["site_id"], call.body, call.state.clock())
     )
@@ -111,6 +136,7 @@ async def get_prompt(call: Call) -> BaseModel:
 
 async def update_prompt(call: Call) -> BaseModel | None:
     ids, now = call.ids, call.state.clock()
+    await _check_link(call, call.body.action_url)
     try:
         prompt = await call.state.storage.update_prompt(
             call.org, ids["site_id"], ids["prompt_id"], call.body, now

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aiohttp import web
+
 from backend.answers import SiteCard, render_site, render_sites
 from backend.errors import NotFound
 from backend.events import could_have_been_shown
 from backend.http.operations import Call, RawJson
+from backend.http.state import AppState
 from backend.prompts import language_preferences
 from backend.storage import BeaconRef, EidBeacon
 from backend.storage.rows import hour_of
@@ -18,6 +21,7 @@ from beacon_agent.contract.wire import (
     NearbyQuery,
     Observation,
     PromptEvent,
+    PromptEventType,
     RegionsAnswer,
     ResolveRequest,
 )
@@ -70,12 +74,18 @@ async def prompt_event(call: Call) -> None:
     # A draft, an expired prompt and one that never existed answer alike: ids cannot be enumerated.
     if found is None or not could_have_been_shown(*found, state.now()):
         raise NotFound(f"prompt {prompt_id} not found")
-    # Answered the same either way, so a client cannot tell whether it is being counted.
-    if not state.event_caps.count(state.client_id(call.request), prompt_id, str(event.type), state.clock()):
-        state.metrics.events_uncounted.inc()
-        return None
-    await state.storage.record_event(prompt_id, event.type, hour_of(state.clock()))
+    await count_event(state, call.request, prompt_id, event.type)
     return None
+
+
+async def count_event(state: AppState, request: web.Request, prompt_id: int, type: PromptEventType) -> None:
+    """Add one to the prompt's hourly count of `type`, unless this client is over its cap for it.
+
+    Answered the same either way by the callers, so a client cannot tell whether it is being counted."""
+    if not state.event_caps.count(state.client_id(request), prompt_id, str(type), state.clock()):
+        state.metrics.events_uncounted.inc()
+        return
+    await state.storage.record_event(prompt_id, type, hour_of(state.clock()))
 
 
 async def _locate(call: Call, observation: Observation) -> tuple[int, float | None] | None:

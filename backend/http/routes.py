@@ -18,6 +18,7 @@ from backend.models import (
     BeaconPatch,
     DistanceModel,
     DistanceModelIn,
+    Org,
     Prompt,
     PromptIn,
     PromptList,
@@ -134,6 +135,17 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     ),
     # --- site staff ---
     Operation(
+        "GET",
+        "/v1/admin/org",
+        admin.get_org,
+        "The organisation: its name and the domains its action links may go to",
+        access=Access.ADMIN,
+        tag=Tag.ADMIN,
+        response=Org,
+        description="link_domains is set by the instance's operator (`nahbei-backend admin link-domains`); "
+        "a prompt whose action_url is outside them is refused with 422.",
+    ),
+    Operation(
         "POST",
         "/v1/admin/sites",
         admin.create_site,
@@ -143,6 +155,9 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         body=SiteIn,
         response=Site,
         status=201,
+        errors=(409,),
+        description="Without a slug the site gets one made from its name (hospiz-am-park, hospiz-am-park-2, …); "
+        "a slug another site has is 409.",
     ),
     Operation(
         "GET",
@@ -163,6 +178,9 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         tag=Tag.ADMIN,
         body=SitePatch,
         response=Site,
+        errors=(409,),
+        description="A new slug moves the site's public page: the old address answers 404 (printed posters "
+        "must be printed again); a slug another site has is 409.",
     ),
     Operation(
         "DELETE",
@@ -233,6 +251,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         body=PromptIn,
         response=Prompt,
         status=201,
+        description="An action_url outside the organisation's link_domains (GET /v1/admin/org) is refused with 422.",
     ),
     Operation(
         "GET",

@@ -71,6 +71,24 @@ end
     )
 
 
+def site_page_random(folder: Path, sites: int) -> Path:
+    """GET /s/site-<random id> (see `seed.site_slug`), and the p95 latency printed at the end (wrk's own
+    report stops at p90 and p99)."""
+    return _write(
+        folder,
+        f"site_page_{sites}.lua",
+        _RANDOM
+        + f"""
+function request()
+  return wrk.format("GET", "/s/site-" .. math.random(1, {sites}))
+end
+function done(summary, latency, requests)
+  io.write(string.format("p95_us %d\\n", latency:percentile(95.0)))
+end
+""",
+    )
+
+
 def ingest(folder: Path, sightings: list[dict[str, object]]) -> Path:
     body = json.dumps({"batch_id": "BATCH", "sightings": sightings})
     head, tail = body.split('"BATCH"')

@@ -63,6 +63,11 @@ def ibeacon_key(index: int) -> str:
     return f"ibeacon:{UUID}:{major + 1}:{minor + 1}"
 
 
+def site_slug(site_id: int) -> str:
+    """The slug of benchmark site `site_id`: its public page is /s/<slug>."""
+    return f"site-{site_id}"
+
+
 def database(folder: Path, sites: int, progress: bool = True) -> Path:
     """A database with `sites` sites, made once and kept in `folder` for later runs."""
     path = folder / f"sites-{sites}-v{SCHEMA_VERSION}.db"
@@ -85,9 +90,9 @@ def database(folder: Path, sites: int, progress: bool = True) -> Path:
                 for i in ids
             ]
             db.executemany(
-                "INSERT INTO sites (id, org_id, name, kind, lat, lon, address, timezone, default_lang, created_at)"
-                " VALUES (?, 1, 'Site ' || ?, 'other', ?, ?, '', 'Europe/Berlin', 'de', ?)",
-                [(i, i, lat, lon, now) for i, lat, lon in points],
+                "INSERT INTO sites (id, org_id, name, kind, lat, lon, address, timezone, default_lang, created_at,"
+                " slug) VALUES (?, 1, 'Site ' || ?, 'other', ?, ?, '', 'Europe/Berlin', 'de', ?, ?)",
+                [(i, i, lat, lon, now, site_slug(i)) for i, lat, lon in points],
             )
             db.executemany(
                 "INSERT INTO site_index (id, min_lat, max_lat, min_lon, max_lon) VALUES (?, ?, ?, ?, ?)",

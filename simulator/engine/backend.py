@@ -163,6 +163,7 @@ class Seeded:
     site_ids: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     eids: list[tuple[int, str, EddystoneEidSpec]] = field(default_factory=list)  # (site id, beacon id, spec)
+    slugs: dict[str, str] = field(default_factory=dict)  # each site's public page is /s/<slug>
 
 
 async def seed_sites(admin: Admin, world: World) -> Seeded:
@@ -170,8 +171,9 @@ async def seed_sites(admin: Admin, world: World) -> Seeded:
     ``register_eids`` at the world's start, so that their clocks and the backend's agree."""
     seeded = Seeded()
     for site in world.scenario.sites:
-        site_id = (await admin.call("POST", "/v1/admin/sites", _site_body(site, world), 201))["id"]
-        seeded.site_ids[site.name] = site_id
+        created = await admin.call("POST", "/v1/admin/sites", _site_body(site, world), 201)
+        site_id = seeded.site_ids[site.name] = created["id"]
+        seeded.slugs[site.name] = created["slug"]
         registered: dict[int, int] = {}  # scenario index -> backend beacon id
         for index, spec in enumerate(site.beacons):
             beacon_id = f"{site.name}/{index}"
@@ -296,6 +298,7 @@ def serve_banner(admin: Admin, world: World, seeded: Seeded, at_s: float) -> lis
     lines = [
         f"The backend stays up at {url} until Ctrl-C.",
         f"Admin key: {admin.key}",
+        f"{site_name}'s page for passers-by: {url}/s/{seeded.slugs[site_name]} (poster: add /poster.pdf)",
         "",
         f"curl -s {auth} {url}/v1/admin/sites",
         f"curl -s {auth} {url}/v1/admin/sites/{site_id}/health",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 
 import aiosqlite
 
+from backend import slugs
 from backend.errors import Conflict, Exhausted, NotFound
 from backend.models import (
     Agent,
@@ -17,6 +19,7 @@ from backend.models import (
     BeaconPatch,
     EddystoneEidIn,
     IBeaconIn,
+    Org,
     Prompt,
     PromptIn,
     PromptPatch,
@@ -46,26 +49,48 @@ class AdminWrites(SqliteBase):
                 db, "INSERT INTO orgs (name, key_hash, created_at) VALUES (?, ?, ?)", (name, key_hash, now)
             )
 
+    async def org(self, org_id: int) -> Org:
+        row = await fetch_one(self._r, "SELECT id, name, link_domains FROM orgs WHERE id = ?", (org_id,))
+        if row is None:
+            raise NotFound(f"organisation {org_id} not found")
+        return Org(id=row[0], name=row[1], link_domains=[d for d in row[2].split(",") if d])
+
+    async def set_link_domains(self, org_id: int, domains: Sequence[str]) -> Org:
+        await self.org(org_id)
+        async with self._write() as db:
+            await execute(db, "UPDATE orgs SET link_domains = ? WHERE id = ?", (",".join(domains), org_id))
+        return await self.org(org_id)
+
     # --- sites -----------------------------------------------------------------------------------
 
     async def create_site(self, org_id: int, site: SiteIn, now: float) -> Site:
         async with self._write() as db:
-            site_id = await insert(
-                db,
-                "INSERT INTO sites (org_id, name, kind, lat, lon, address, timezone, default_lang, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    org_id,
-                    site.name,
-                    site.kind,
-                    site.lat,
-                    site.lon,
-                    site.address,
-                    site.timezone,
-                    site.default_lang,
-                    now,
-                ),
-            )
+            slug = site.slug or await _free_slug(db, slugs.slug_of(site.name))
+            try:
+                site_id = await insert(
+                    db,
+                    "INSERT INTO sites (org_id, name, kind, lat, lon, address, timezone, default_lang, created_at,"
+                    " slug, privacy_controller, privacy_email, privacy_address, privacy_dpo)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        org_id,
+                        site.name,
+                        site.kind,
+                        site.lat,
+                        site.lon,
+                        site.address,
+                        site.timezone,
+                        site.default_lang,
+                        now,
+                        slug,
+                        site.privacy_controller,
+                        site.privacy_email,
+                        site.privacy_address,
+                        site.privacy_dpo,
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise _slug_taken(slug) from exc
             await _index_site(db, site_id, site.lat, site.lon)
         return await self.get_site(org_id, site_id)
 
@@ -87,22 +112,32 @@ class AdminWrites(SqliteBase):
         site = await self.get_site(org_id, site_id)
         merged = site.model_copy(update=patch.model_dump(exclude_unset=True, exclude_none=True))
         async with self._write() as db:
-            await execute(
-                db,
-                "UPDATE sites SET name = ?, kind = ?, lat = ?, lon = ?, address = ?, timezone = ?, default_lang = ?"
-                " WHERE id = ? AND org_id = ?",
-                (
-                    merged.name,
-                    merged.kind,
-                    merged.lat,
-                    merged.lon,
-                    merged.address,
-                    merged.timezone,
-                    merged.default_lang,
-                    site_id,
-                    org_id,
-                ),
-            )
+            try:
+                await execute(
+                    db,
+                    "UPDATE sites SET name = ?, kind = ?, lat = ?, lon = ?, address = ?, timezone = ?,"
+                    " default_lang = ?, slug = ?, privacy_controller = ?, privacy_email = ?, privacy_address = ?,"
+                    " privacy_dpo = ?"
+                    " WHERE id = ? AND org_id = ?",
+                    (
+                        merged.name,
+                        merged.kind,
+                        merged.lat,
+                        merged.lon,
+                        merged.address,
+                        merged.timezone,
+                        merged.default_lang,
+                        merged.slug,
+                        merged.privacy_controller,
+                        merged.privacy_email,
+                        merged.privacy_address,
+                        merged.privacy_dpo,
+                        site_id,
+                        org_id,
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise _slug_taken(merged.slug) from exc
             await _index_site(db, site_id, merged.lat, merged.lon)
         return await self.get_site(org_id, site_id)
 
@@ -312,6 +347,17 @@ async def _allocate_ibeacon(db: aiosqlite.Connection, site_id: int, beacon: IBea
     if minor > 0xFFFF:
         raise Exhausted(f"all minors of major {major} are allocated")
     return beacon.model_copy(update={"uuid": service_uuid, "major": major, "minor": minor, "allocate": False})
+
+
+async def _free_slug(db: aiosqlite.Connection, base: str) -> str:
+    """`base`, or `base` with the first free number (see `backend.slugs`)."""
+    stem = base[: slugs.MAX_LENGTH - 4].rstrip("-")
+    rows = await fetch_all(db, "SELECT slug FROM sites WHERE slug = ? OR slug LIKE ?", (base, stem + "%"))
+    return slugs.free_slug(base, {slug for (slug,) in rows})
+
+
+def _slug_taken(slug: str) -> Conflict:
+    return Conflict(f"the address /s/{slug} belongs to another site: choose another slug", field=("slug",))
 
 
 async def _index_site(db: aiosqlite.Connection, site_id: int, lat: float, lon: float) -> None:

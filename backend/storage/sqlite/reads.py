@@ -111,6 +111,10 @@ class PublicReads(SqliteBase):
         )
         return {site.id: site for site in map(records.site, rows)}
 
+    async def site_by_slug(self, slug: str) -> Site | None:
+        row = self._one(f"SELECT {SITE.sql} FROM sites s WHERE s.slug = ?", (slug,))
+        return None if row is None else records.site(row)
+
     async def site_material(self, site_ids: Sequence[int]) -> dict[int, SiteMaterial]:
         if not site_ids:
             return {}

@@ -153,6 +153,20 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         tx_power REAL NOT NULL
     );
     """,
+    # 5: site slugs (existing sites get site-<id>, staff may rename) and the privacy notice's contact
+    """
+    ALTER TABLE sites ADD COLUMN slug TEXT;
+    UPDATE sites SET slug = 'site-' || id;
+    CREATE UNIQUE INDEX sites_slug ON sites(slug);
+    ALTER TABLE sites ADD COLUMN privacy_controller TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sites ADD COLUMN privacy_email TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sites ADD COLUMN privacy_address TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sites ADD COLUMN privacy_dpo TEXT NOT NULL DEFAULT '';
+    """,
+    # 6: the domains an organisation's action links may go to, comma-separated ('' = any)
+    """
+    ALTER TABLE orgs ADD COLUMN link_domains TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

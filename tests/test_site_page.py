@@ -1,0 +1,128 @@
+"""A site's public page and its action button's redirect, as a visitor's browser meets them."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from backend.demo import seed_demo
+from backend.http.app import create_app
+from tests.browser import look
+from tests.conftest import SITE, Backend, BackendFactory, make_settings, prompt_body
+
+
+async def _site_with_prompts(backend: Backend) -> tuple[dict[str, Any], dict[str, Any]]:
+    site = await backend.json("POST", "/v1/admin/sites", 201, json=SITE)
+    prompts = f"/v1/admin/sites/{site['id']}/prompts"
+    published = await backend.json("POST", prompts, 201, json=prompt_body())
+    await backend.json(
+        "POST", prompts, 201, json=prompt_body(status="draft", texts={"de": {"title": "Entwurf"}})
+    )
+    return site, published
+
+
+async def test_the_page_shows_who_the_site_is_and_its_prompts_now(backend: Backend) -> None:
+    site, prompt = await _site_with_prompts(backend)
+    async with backend.client.get(f"/s/{site['slug']}") as response:
+        page = await response.text()
+        assert response.status == 200
+        assert "Set-Cookie" not in response.headers
+        assert response.headers["Cache-Control"] == "public, max-age=60"
+        assert response.headers["Vary"] == "Accept-Language"
+        assert response.headers["Content-Language"] == "de"
+    assert "<h1>Hospiz am Park</h1>" in page and "Hospiz · Parkweg 1, Berlin" in page
+    assert "Helfen Sie mit" in page and "Wir suchen Ehrenamtliche." in page
+    assert f'href="/s/{site["slug"]}/go/{prompt["id"]}">Mehr</a>' in page
+    assert "https://example.org/help" not in page  # the button's label, never the raw link
+    assert "Entwurf" not in page
+    assert f'href="/s/{site["slug"]}/privacy?lang=de"' in page
+    assert "<script" not in page  # works without JavaScript: there is none
+
+    async with backend.client.get(f"/s/{site['slug']}", headers={"Accept-Language": "en-GB"}) as response:
+        english = await response.text()
+    assert "How you can help right now" in english and "Help us" in english and ">More</a>" in english
+
+
+async def test_a_prompt_with_html_shows_as_text(backend: Backend) -> None:
+    site = await backend.json("POST", "/v1/admin/sites", 201, json=SITE)
+    texts = {"de": {"title": "<script>alert(1)</script>", "body": "<b>fett</b>\nzweite Zeile"}}
+    await backend.json("POST", f"/v1/admin/sites/{site['id']}/prompts", 201, json=prompt_body(texts=texts))
+    async with backend.client.get(f"/s/{site['slug']}") as response:
+        page = await response.text()
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;fett&lt;/b&gt;" in page and "<p>zweite Zeile</p>" in page
+
+
+async def test_no_site_no_page(backend: Backend) -> None:
+    for path in (
+        "/s/nobody-here",
+        "/s/nobody-here/privacy",
+        "/s/nobody-here/poster.svg",
+        "/s/nobody-here/go/1",
+    ):
+        async with backend.client.get(path) as response:
+            assert response.status == 404, path
+            assert response.content_type == "text/html"
+
+
+async def test_following_the_button_counts_acted_and_redirects(make_backend: BackendFactory) -> None:
+    backend = await make_backend(max_event_rate_per_hour=2)
+    site, prompt = await _site_with_prompts(backend)
+    go = f"/s/{site['slug']}/go/{prompt['id']}"
+    for _ in range(3):
+        async with backend.client.get(go, allow_redirects=False) as response:
+            assert response.status == 303
+            assert response.headers["Location"] == "https://example.org/help"
+            assert response.headers["Cache-Control"] == "no-store"
+            assert "Set-Cookie" not in response.headers
+    stats = await backend.json("GET", f"/v1/admin/sites/{site['id']}/stats", 200)
+    # The third is over the per-client cap: answered alike, not counted.
+    assert [(e["type"], e["count"]) for e in stats["prompt_events"]] == [("acted", 2)]
+
+    drafts = await backend.json("GET", f"/v1/admin/sites/{site['id']}/prompts", 200)
+    draft = next(p for p in drafts["prompts"] if p["status"] == "draft")
+    async with backend.client.get(f"/s/{site['slug']}/go/{draft['id']}", allow_redirects=False) as response:
+        assert response.status == 404
+
+
+async def test_the_site_page_in_a_browser(backend: Backend, browser: Any) -> None:
+    site = await backend.json("POST", "/v1/admin/sites", 201, json=SITE)
+    texts = {
+        "de": {"title": "<script>alert(1)</script> Helfen Sie mit", "body": "Wir suchen Ehrenamtliche."},
+        "en": {"title": "Help us", "body": "We need volunteers.", "action_label": "Join us"},
+    }
+    await backend.json("POST", f"/v1/admin/sites/{site['id']}/prompts", 201, json=prompt_body(texts=texts))
+    url = str(backend.client.make_url(f"/s/{site['slug']}"))
+
+    page = await look(browser, url, "site-phone-de", locale="de-DE")
+    assert await page.locator("h1").inner_text() == "Hospiz am Park"
+    assert await page.locator("h3").inner_text() == "<script>alert(1)</script> Helfen Sie mit"
+    assert await page.get_by_role("link", name="Mehr erfahren").count() == 1  # the default label
+    assert not await page.context.cookies()
+    await page.get_by_role("link", name="Datenschutz").click()
+    assert await page.locator("h1").inner_text() == "Datenschutzhinweise: Hospiz am Park"
+
+    english = await look(browser, url + "?lang=en", "site-desktop-en", phone=False)
+    assert await english.get_by_role("link", name="Join us").count() == 1
+    assert not await english.context.cookies()
+    await look(browser, url + "/privacy?lang=en", "privacy-phone-en")
+
+
+async def test_the_demo_prints_a_site_page_that_answers(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, db=tmp_path / "demo.db")
+    out = io.StringIO()
+    await seed_demo(settings, out)
+    printed = re.search(r"page for passers-by: http://127\.0\.0\.1:8080(/s/[a-z0-9-]+)", out.getvalue())
+    assert printed is not None, out.getvalue()
+    client = TestClient(TestServer(create_app(settings), host="127.0.0.1"))
+    await client.start_server()
+    try:
+        async with client.get(printed.group(1)) as response:
+            assert response.status == 200
+            assert 'class="card"' in await response.text()
+    finally:
+        await client.close()
