@@ -115,6 +115,16 @@ async def test_the_cooldown_holds_until_it_has_passed(backend: Backend, browser:
     await page.locator("article.card").wait_for()
 
 
+async def test_at_most_six_new_requests_an_hour_whatever_the_sites(backend: Backend, browser: Any) -> None:
+    site_id, _ = await _site_with_prompt(backend)
+    for _ in range(6):
+        await backend.json("POST", f"/v1/admin/sites/{site_id}/prompts", 201, json=prompt_body())
+    context = await _phone(browser)
+    page = await _open(context, str(backend.client.make_url("/app/")))
+    assert await page.locator("article.card").count() == 6
+    assert "genug gezeigt" in await page.locator("#paused").inner_text()
+
+
 async def test_events_reach_the_sites_counts_and_nothing_else_leaves(backend: Backend, browser: Any) -> None:
     site_id, prompt_id = await _site_with_prompt(backend)
     context = await _phone(browser)
