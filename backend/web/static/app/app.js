@@ -151,7 +151,13 @@ function choose(sites, memory, onScreen, now) {
 // --- the page ------------------------------------------------------------------------------------
 
 const $ = (id) => document.getElementById(id);
-const onScreen = new Set();
+const onScreen = new Set(); // in the list now
+const counted = new Set(); // in the list now, and its "shown" sent: it was half in view once
+const inView = "IntersectionObserver" in window
+  ? new IntersectionObserver((entries) => entries.forEach((entry) => entry.isIntersecting && sighted(entry.target)), {
+    threshold: 0.5,
+  })
+  : null;
 let lastAsk = null;
 let lastFix = null;
 let watching = null;
@@ -179,6 +185,15 @@ function element(tag, className, text) {
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text; // texts from the server are text, never HTML
   return node;
+}
+
+function sighted(article) {
+  const id = Number(article.dataset.prompt);
+  if (inView) inView.unobserve(article);
+  if (!counted.has(id)) {
+    counted.add(id);
+    report(id, "shown");
+  }
 }
 
 function card({ prompt, site, distance }) {
@@ -223,18 +238,17 @@ function show(sites) {
   const { chosen, paused, capped } = choose(sites, mem, onScreen, now);
   const lastShown = { ...mem.lastShown };
   const shownAt = mem.shownAt.filter((at) => now - at < HOUR_MS);
-  const cards = $("prompts");
-  cards.replaceChildren(...chosen.map(card));
-  const visible = new Set(chosen.map((c) => c.prompt.id));
+  const articles = chosen.map(card);
+  $("prompts").replaceChildren(...articles);
+  const listed = new Set(chosen.map((c) => c.prompt.id));
   for (const { prompt } of chosen) {
     lastShown[prompt.id] = now;
-    if (!onScreen.has(prompt.id)) {
-      shownAt.push(now);
-      report(prompt.id, "shown");
-    }
+    if (!onScreen.has(prompt.id)) shownAt.push(now);
   }
   onScreen.clear();
-  visible.forEach((id) => onScreen.add(id));
+  listed.forEach((id) => onScreen.add(id));
+  [...counted].filter((id) => !listed.has(id)).forEach((id) => counted.delete(id));
+  articles.forEach((article) => (inView ? inView.observe(article) : sighted(article)));
   save("lastShown", lastShown);
   save("shownAt", shownAt);
   say(chosen.length ? t("found")(chosen.length) : t("none"));
