@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from benchmarks.http.app_shell import BUDGET_BYTES, transfer_sizes
-from tests.browser import PHONE, SCREENSHOTS, accessibility_problems
+from tests.browser import PHONE, check
 from tests.conftest import SITE, Backend, prompt_body
 
 LAT, LON = cast(float, SITE["lat"]), cast(float, SITE["lon"])
@@ -41,15 +41,6 @@ async def _open(context: Any, url: str) -> Any:
     return page
 
 
-async def _shot(page: Any, name: str) -> None:
-    problems = await accessibility_problems(page)
-    assert not problems, "\n".join(problems)
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the app scrolls sideways ({width} px)"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
 async def test_at_the_hospice_its_prompt_shows_and_two_km_away_it_does_not(
     backend: Backend, browser: Any
 ) -> None:
@@ -62,7 +53,7 @@ async def test_at_the_hospice_its_prompt_shows_and_two_km_away_it_does_not(
     text = await card.inner_text()
     assert "Helfen Sie mit" in text and "Hospiz am Park" in text and "direkt hier" in text
     assert await card.get_by_role("link", name="Mehr").get_attribute("href") == "https://example.org/help"
-    await _shot(page, "app-phone-here")
+    await check(page, "app-phone-here")
     far = await _phone(browser, where=FAR_AWAY)
     page = await _open(far, url)
     assert await page.locator("article.card").count() == 0
@@ -189,7 +180,7 @@ async def test_offline_after_the_first_visit_the_shell_opens_and_says_so(
     assert "offline" in await page.locator("#offline").inner_text()
     assert await page.locator("h1").inner_text() == "Hilfe in Ihrer Nähe"
     assert "niemand" not in await page.locator("main").inner_text()  # no claim it cannot know
-    await _shot(page, "app-phone-offline")
+    await check(page, "app-phone-offline")
 
 
 async def test_without_permission_it_asks_only_on_a_tap_and_explains_a_refusal(
@@ -211,13 +202,13 @@ async def test_without_permission_it_asks_only_on_a_tap_and_explains_a_refusal(
     await look.wait_for()
     assert await page.evaluate("window.asked") == 0
     assert "Standort" in await page.locator("#ask").inner_text()
-    await _shot(page, "app-phone-ask")
+    await check(page, "app-phone-ask")
     await look.click()
     await page.get_by_role("heading", name="Ohne Standort").wait_for()
     assert await page.evaluate("window.asked") == 1
     assert "QR-Code" in await page.locator("#denied").inner_text()
     assert not [url for url in requests if "/v1/" in url]
-    await _shot(page, "app-phone-denied")
+    await check(page, "app-phone-denied")
 
 
 async def test_a_prompt_text_with_html_shows_as_text(backend: Backend, browser: Any) -> None:
@@ -235,7 +226,7 @@ async def test_a_prompt_text_with_html_shows_as_text(backend: Backend, browser: 
     assert await card.locator("h2").inner_text() == texts["de"]["title"]
     assert await card.locator("b, img, i, u").count() == 0
     assert await card.get_by_role("link").inner_text() == "<u>Los</u>"
-    await _shot(page, "app-phone-html")
+    await check(page, "app-phone-html")
 
 
 # --- the files as the server sends them --------------------------------------------------------------
