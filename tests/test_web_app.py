@@ -71,8 +71,10 @@ async def test_walking_closer_shows_the_distance_in_words_and_english_on_request
     await page.locator("article.card", has_text="Help us").wait_for()
     assert "about 100 m away" in await page.locator("article.card").inner_text()
     assert await page.evaluate("document.documentElement.lang") == "en"
+    await page.get_by_text("Read more").click()
     await context.set_geolocation(HOSPICE)  # 120 m on: a real move, so the app asks again
     await page.locator("article.card", has_text="right here").wait_for()
+    assert await page.locator("article.card details").get_attribute("open") is not None  # still reading
 
 
 async def test_not_interested_stays_hidden_through_a_reload(backend: Backend, browser: Any) -> None:

@@ -153,6 +153,7 @@ function choose(sites, memory, onScreen, now) {
 const $ = (id) => document.getElementById(id);
 const onScreen = new Set(); // in the list now
 const counted = new Set(); // in the list now, and its "shown" sent: it was half in view once
+const opened = new Set(); // read in this visit
 const inView = "IntersectionObserver" in window
   ? new IntersectionObserver((entries) => entries.forEach((entry) => entry.isIntersecting && sighted(entry.target)), {
     threshold: 0.5,
@@ -204,12 +205,13 @@ function card({ prompt, site, distance }) {
   article.append(element("p", "where", where));
   const details = element("details");
   details.append(element("summary", "", t("more")), element("p", "", prompt.body));
+  details.open = opened.has(prompt.id); // a card being read stays open when the list is renewed
   details.addEventListener("toggle", () => {
-    if (details.open && !details.dataset.opened) {
-      details.dataset.opened = "1";
+    if (details.open && !opened.has(prompt.id)) {
+      opened.add(prompt.id);
       report(prompt.id, "opened");
     }
-  }, { once: false });
+  });
   article.append(details);
   const actions = element("div", "actions");
   if (prompt.action) {
@@ -236,7 +238,8 @@ function show(sites) {
   const now = Date.now();
   const mem = memory();
   const { chosen, paused, capped } = choose(sites, mem, onScreen, now);
-  const lastShown = { ...mem.lastShown };
+  // A cooldown is at most 30 days (the API's limit): older entries can go.
+  const lastShown = Object.fromEntries(Object.entries(mem.lastShown).filter(([, at]) => now - at < 30 * 24 * HOUR_MS));
   const shownAt = mem.shownAt.filter((at) => now - at < HOUR_MS);
   const articles = chosen.map(card);
   $("prompts").replaceChildren(...articles);
