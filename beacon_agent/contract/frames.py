@@ -226,7 +226,7 @@ def encode_url(url: str) -> bytes:
     size = len(encoded) - 1
     if size > MAX_ENCODED_URL:
         raise ValueError(
-            f"{url!r} takes {size} bytes encoded, {size - MAX_ENCODED_URL} more than the "
+            f"the address takes {size} bytes encoded, {size - MAX_ENCODED_URL} more than the "
             f"{MAX_ENCODED_URL} an Eddystone-URL frame holds"
         )
     return encoded
