@@ -182,7 +182,7 @@ class AdvertiseSection(_Section):
     )
     url: str = Field(
         "",
-        description="Also advertise this address, the site's page (e.g. `https://nahbei.org/s/hospiz`), "
+        description="Also advertise this address, the site's page (e.g. `https://example.org/s/hospiz`), "
         "as an Eddystone-URL frame; at most 17 bytes once encoded (empty: none).",
     )
 

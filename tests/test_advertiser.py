@@ -122,7 +122,7 @@ async def test_the_sites_page_goes_on_air_as_eddystone_url_beside_the_beacon(
     advertiser: Advertiser, fake_bluez: FakeBluez
 ) -> None:
     """Two advertisements at once, as the agent runs them: BlueZ takes turns putting each on air."""
-    page = "https://nahbei.org/s/hospiz"
+    page = "https://example.org/s/hospiz"
     await advertiser.apply(IBEACON)
     async with Advertiser("hci0", **FAST) as page_advertiser:  # type: ignore[arg-type]
         await page_advertiser.apply(AdvertiseUrl(page))

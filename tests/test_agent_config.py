@@ -315,8 +315,8 @@ def test_describe_settings_lists_every_setting_with_its_variable() -> None:
 
 
 def test_a_page_address_that_fits_an_eddystone_url_frame_is_taken(tmp_path: Path) -> None:
-    text = MINIMAL + '[advertise]\nurl = "https://nahbei.org/s/hospiz"\n'
-    assert load_config(write(tmp_path, text), {}).advertise.url == "https://nahbei.org/s/hospiz"
+    text = MINIMAL + '[advertise]\nurl = "https://example.org/s/hospiz"\n'
+    assert load_config(write(tmp_path, text), {}).advertise.url == "https://example.org/s/hospiz"
     assert load_config(write(tmp_path, MINIMAL), {}).advertise.url == ""
 
 
@@ -324,9 +324,9 @@ def test_a_page_address_that_fits_an_eddystone_url_frame_is_taken(tmp_path: Path
     ("url", "problem"),
     [
         ("https://nahbei.example/s/hospiz", "takes 23 bytes encoded, 6 more than the 17"),
-        ("https://nahbei.de/s/hospiz", "takes 18 bytes encoded, 1 more than the 17"),
-        ("ftp://nahbei.org/s/x", "needs an http:// or https:// URL"),
-        ("https://nahbei.org/s/gärten", "cannot carry the character 'ä'"),
+        ("https://hospiz.example/s/a", "takes 18 bytes encoded, 1 more than the 17"),
+        ("ftp://example.org/s/x", "needs an http:// or https:// URL"),
+        ("https://example.org/s/gärten", "cannot carry the character 'ä'"),
     ],
 )
 def test_a_page_address_no_eddystone_url_frame_holds_stops_the_agent_with_one_line(

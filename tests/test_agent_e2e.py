@@ -223,7 +223,7 @@ async def test_an_agent_advertises_its_sites_page_as_an_eddystone_url(
         "token"
     ]
     on_air = watch_air(fake_bluez)
-    page = "https://nahbei.org/s/hospiz"
+    page = "https://example.org/s/hospiz"
     url = str(backend.client.make_url("")).rstrip("/")
     config = write_config(tmp_path, url, token, advertise=True)
     config.write_text(config.read_text().replace("enabled = true", f'enabled = true\nurl = "{page}"'))
