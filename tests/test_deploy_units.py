@@ -23,7 +23,8 @@ EXAMPLE_HOST = re.compile(
     r"^(localhost|127\.0\.0\.1|\[::1\]|(.+\.)?example(\.(org|com|net))?|.+\.(test|invalid))$"
 )
 REAL_HOSTS = {"caddyserver.com", "postgis.net", "www.postgresql.org"}
-URL = re.compile(r"https?://([^/\s:)>\"'`]+)")
+# A host is an IPv6 literal or runs to the next delimiter; "https://[^\s..." in a documented pattern is none.
+URL = re.compile(r"https?://(\[[0-9a-fA-F:]+\]|[^/\s:)>\"'`\[\]]+)")
 DOCUMENTS = {".md", ".service", ".toml", ".env"}
 
 
