@@ -47,7 +47,14 @@ from beacon_agent.bluez import (
 )
 from beacon_agent.contract.distance import EDDYSTONE_0M_TO_1M_DB
 from beacon_agent.contract.eid import compute_eid
-from beacon_agent.contract.frames import AltBeacon, EddystoneEid, EddystoneUid, IBeacon, advertisement
+from beacon_agent.contract.frames import (
+    AltBeacon,
+    EddystoneEid,
+    EddystoneUid,
+    EddystoneUrl,
+    IBeacon,
+    advertisement,
+)
 from beacon_agent.contract.wire import (
     Advertise,
     AdvertiseAltBeacon,
@@ -57,6 +64,7 @@ from beacon_agent.contract.wire import (
 )
 
 __all__ = [
+    "AdvertiseUrl",
     "AdvertisementData",
     "Advertiser",
     "AdvertiserState",
@@ -73,6 +81,18 @@ EDDYSTONE_UUID16: Final = "FEAA"
 
 
 # What goes on air: pure functions of the instruction and the beacon clock.
+
+
+@dataclass(frozen=True, slots=True)
+class AdvertiseUrl:
+    """The agent's own `advertise.url`: the site's page as an Eddystone-URL frame, beside the beacon
+    the backend asks for (BlueZ keeps several advertisements and takes turns on air)."""
+
+    url: str
+    tx_power: int = c.EDDYSTONE_URL_TX_POWER_0M
+
+
+Instruction = Advertise | AdvertiseUrl
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +124,8 @@ def eid_rotation_in(beacon_now: float, rotation_exponent: int) -> float:
 
 
 def beacon_frame(
-    instruction: Advertise, beacon_time: int
-) -> IBeacon | AltBeacon | EddystoneUid | EddystoneEid:
+    instruction: Instruction, beacon_time: int
+) -> IBeacon | AltBeacon | EddystoneUid | EddystoneEid | EddystoneUrl:
     """The frame `instruction` asks for; `beacon_time` matters for EID only. ValueError for bad fields.
 
     Eddystone frames carry the power at 0 m, the wire the power at 1 m: 41 dB apart (constants)."""
@@ -120,19 +140,22 @@ def beacon_frame(
         case AdvertiseEddystoneEid():
             eid = compute_eid(bytes.fromhex(i.identity_key), i.rotation_exponent, beacon_time & 0xFFFF_FFFF)
             return EddystoneEid(eid.hex(), i.tx_power + EDDYSTONE_0M_TO_1M_DB)
+        case AdvertiseUrl():
+            return EddystoneUrl(i.url, i.tx_power)
     raise ValueError(f"cannot advertise {type(i).__name__}")
 
 
-def advertisement_data(instruction: Advertise, beacon_time: int) -> AdvertisementData:
+def advertisement_data(instruction: Instruction, beacon_time: int) -> AdvertisementData:
     """What to register for `instruction` at `beacon_time`; ValueError when no frame can carry it."""
     frame = beacon_frame(instruction, beacon_time)
     manufacturer, service = advertisement(frame)  # also range-checks every field
+    key = frame.url if isinstance(frame, EddystoneUrl) else frame.key
     if not service:
-        return AdvertisementData(frame.kind, frame.key, manufacturer_data=tuple(manufacturer.items()))
+        return AdvertisementData(frame.kind, key, manufacturer_data=tuple(manufacturer.items()))
     [payload] = service.values()
     return AdvertisementData(
         frame.kind,
-        frame.key,
+        key,
         service_data=((EDDYSTONE_UUID16, payload),),
         service_uuids=(EDDYSTONE_UUID16,),
     )
@@ -176,7 +199,7 @@ class Advertiser:
         self._check_interval_s = check_interval_s
         self._retry_base_s = retry_base_s
         self._retry_cap_s = retry_cap_s
-        self._instruction: Advertise | None = None
+        self._instruction: Instruction | None = None
         self._beacon_clock: BeaconClock | None = None
         self._bus: MessageBus | None = None
         self._watch: BluezWatch | None = None
@@ -197,7 +220,7 @@ class Advertiser:
     ) -> None:
         await self.close()
 
-    async def apply(self, instruction: Advertise | None) -> None:
+    async def apply(self, instruction: Instruction | None) -> None:
         """Advertise `instruction` from now on (None: stop); returns once BlueZ has answered."""
         if instruction is None:
             await self.close()
@@ -233,15 +256,15 @@ class Advertiser:
 
     # Keeping BlueZ in line with the instruction.
 
-    def _set_instruction(self, instruction: Advertise) -> None:
+    def _set_instruction(self, instruction: Instruction) -> None:
         now = self._clock()
         anchor = None
         if isinstance(instruction, AdvertiseEddystoneEid):
             anchor = BeaconClock(instruction.beacon_time, now)
             old, current = self._instruction, self._beacon_clock
-            same = old is not None and old.model_dump(exclude={"beacon_time"}) == instruction.model_dump(
+            same = isinstance(old, AdvertiseEddystoneEid) and old.model_dump(
                 exclude={"beacon_time"}
-            )
+            ) == instruction.model_dump(exclude={"beacon_time"})
             if same and current is not None:
                 drift = anchor.now(now) - current.now(now)
                 if abs(drift) <= c.EID_CLOCK_TOLERANCE_S:

@@ -26,6 +26,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, Va
 
 from beacon_agent import constants as c
 from beacon_agent.contract.distance import PATH_LOSS_EXPONENT
+from beacon_agent.contract.frames import encode_url
 from beacon_agent.contract.keys import KeyKind, canonical_uuid
 from beacon_agent.contract.wire import MAX_SIGHTINGS_PER_BATCH
 
@@ -179,6 +180,19 @@ class AdvertiseSection(_Section):
     enabled: bool = Field(
         True, description="Advertise what the backend's heartbeat answer asks for (false: never advertise)."
     )
+    url: str = Field(
+        "",
+        description="Also advertise this address, the site's page (e.g. `https://example.org/s/hospiz`), "
+        "as an Eddystone-URL frame; at most 17 bytes once encoded (empty: none).",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _fits_eddystone_url(cls, value: str) -> str:
+        """Refused here, at start, rather than by BlueZ later: the operator is looking now."""
+        if value:
+            encode_url(value)  # its ValueError says by how many bytes it is over, or what is wrong
+        return value
 
 
 class LogSection(_Section):

@@ -127,6 +127,9 @@ ADVERTISE_RETRY_CAP_S: Final = 300.0
 # The advertiser looks at the clock this often while an EID is on air: a wall-clock step (NTP) is
 # followed within a second, and the check is a comparison, not an AES computation.
 EID_CHECK_INTERVAL_S: Final = 1.0
+# The power an Eddystone-URL frame states at 0 m: a Pi's adapter at its default power is heard at
+# about -59 dBm at 1 m, and Eddystone counts 41 dB more at 0 m. Phones use it only to sort pages.
+EDDYSTONE_URL_TX_POWER_0M: Final = -18
 
 # A heartbeat's beacon_time re-anchors the agent's count of the beacon clock only when the two
 # disagree by more than this: network latency (< 1 s) must not make a just-rotated EID flip back.

@@ -62,11 +62,14 @@ class Agent:
             rng=self._rng,
         )
         self.advertiser: Advertiser | None = None
+        self.page_advertiser: Advertiser | None = None  # advertise.url, on air whatever the backend says
         if config.advertise.enabled:
             # Imported only when used: it brings AES (cryptography), ~7 MB the Pi need not hold otherwise.
             from beacon_agent.advertiser import Advertiser
 
             self.advertiser = Advertiser(config.scan.adapter, clock=clock)
+            if config.advertise.url:
+                self.page_advertiser = Advertiser(config.scan.adapter, clock=clock)
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -80,6 +83,10 @@ class Agent:
             self._spawn(
                 self._every(self.config.report.heartbeat_interval_s, self.heartbeat, first=0.0), "heartbeat"
             )
+            if self.page_advertiser is not None:
+                from beacon_agent.advertiser import AdvertiseUrl
+
+                await self.page_advertiser.apply(AdvertiseUrl(self.config.advertise.url))
             log.info("agent started", adapter=self.config.scan.adapter, mode=self.config.scan.mode)
             await stop.wait()
         finally:
@@ -89,8 +96,9 @@ class Agent:
             self._tasks.clear()
             with contextlib.suppress(OutboxError):
                 await self.core.flush()
-            if self.advertiser is not None:
-                await self.advertiser.apply(None)
+            for advertiser in (self.advertiser, self.page_advertiser):
+                if advertiser is not None:
+                    await advertiser.apply(None)
             await self.core.close()
             log.info("agent stopped", outbox_depth=self.core.outbox.depth)
 
@@ -104,6 +112,7 @@ class Agent:
             "scanner": self.scanner.diagnostics(),
             **self.core.diagnostics(),
             "advertiser": self.advertiser.diagnostics() if self.advertiser else None,
+            "page_advertiser": self.page_advertiser.diagnostics() if self.page_advertiser else None,
         }
 
     @property

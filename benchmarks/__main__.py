@@ -3,7 +3,8 @@
 Sections (`--only http,agent,sim`, default all):
 
 - http:  the backend under wrk (issue "Backend v1"), see `benchmarks/http/bench.py`; other clients'
-         latency under 4 MB bodies (issue "Hardening, round two"), see `benchmarks/http/attack.py`
+         latency under 4 MB bodies (issue "Hardening, round two"), see `benchmarks/http/attack.py`;
+         the web app's shell size (issue 14), see `benchmarks/http/app_shell.py`
 - agent: the beacon agent through the fake BlueZ vs a bare BleakScanner and Theengs Gateway
          (issue "Beacon agent"), see `benchmarks/agent/bench.py`
 - sim:   the simulator's pace (issue "Simulator"), see `benchmarks/sim/bench.py`
@@ -115,13 +116,15 @@ def _http(out: Path, seconds: float, sites: int, say: Callable[[str], None]) -> 
         f"wrk -t{wrk.THREADS} -c{wrk.CONNECTIONS} on 127.0.0.1: each request load {round_seconds(seconds)} s in each"
         f" of {ROUNDS} rounds, ingest {math.ceil(seconds)} s"
     )
-    from benchmarks.http import attack
+    from benchmarks.http import app_shell, attack
 
     bench = Bench(out, seconds, sites, say)
     results = bench.run()
     say(f"cheap requests stay cheap: other clients under {attack.ATTACKS_PER_S} x 4 MB resolves a second")
     db = bench.copy(seed.database(out, 1000), "attack")
-    return [*results, attack.run(db, bench.log, seconds, say)]
+    results.append(attack.run(db, bench.log, seconds, say))
+    say("the app shell a phone downloads on its first visit to /app/")
+    return [*results, app_shell.run(say)]
 
 
 def _agent(out: Path, seconds: float, quick: bool, say: Callable[[str], None]) -> list[Result]:

@@ -65,10 +65,15 @@ async def look(browser: Any, url: str, name: str, *, phone: bool = True, **conte
     page = await ctx.new_page()
     response = await page.goto(url)
     assert response is not None and response.ok, f"{url}: {response.status if response else 'no answer'}"
+    await check(page, name, viewport["width"])
+    return page
+
+
+async def check(page: Any, name: str, width: int = PHONE["width"]) -> None:
+    """The page as it is now: axe clean, no sideways scroll at `width`, saved as <name>.png."""
     problems = await accessibility_problems(page)
-    assert not problems, f"{url} at {viewport['width']} px:\n" + "\n".join(problems)
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= viewport["width"], f"{url} scrolls sideways at {viewport['width']} px ({width} px wide)"
+    assert not problems, f"{page.url} at {width} px:\n" + "\n".join(problems)
+    wide = await page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= width, f"{page.url} scrolls sideways at {width} px ({wide} px wide)"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    return page

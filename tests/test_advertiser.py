@@ -14,16 +14,18 @@ import pytest
 import pytest_asyncio
 from dbus_fast import Message
 
+from beacon_agent import constants as c
 from beacon_agent.advertiser import (
     Advertiser,
     AdvertiserState,
+    AdvertiseUrl,
     BeaconClock,
     advertisement_data,
     eid_rotation_in,
 )
 from beacon_agent.bluez import LEAdvertisement, connect_system_bus, explain, quiet_lost_bus_writes
 from beacon_agent.contract.eid import compute_eid
-from beacon_agent.contract.frames import AltBeacon, EddystoneEid, EddystoneUid, IBeacon, decode
+from beacon_agent.contract.frames import AltBeacon, EddystoneEid, EddystoneUid, EddystoneUrl, IBeacon, decode
 from beacon_agent.contract.wire import (
     AdvertiseAltBeacon,
     AdvertiseEddystoneEid,
@@ -114,6 +116,28 @@ async def test_instruction_is_registered_as_a_broadcast_with_the_right_bytes(
         assert registered.service_uuids == ("0000feaa-0000-1000-8000-00805f9b34fb",)
     assert advertiser.state is AdvertiserState.ADVERTISING
     assert advertiser.diagnostics()["beacon"] == frame.key
+
+
+async def test_the_sites_page_goes_on_air_as_eddystone_url_beside_the_beacon(
+    advertiser: Advertiser, fake_bluez: FakeBluez
+) -> None:
+    """Two advertisements at once, as the agent runs them: BlueZ takes turns putting each on air."""
+    page = "https://example.org/s/hospiz"
+    await advertiser.apply(IBEACON)
+    async with Advertiser("hci0", **FAST) as page_advertiser:  # type: ignore[arg-type]
+        await page_advertiser.apply(AdvertiseUrl(page))
+        assert sorted(map(repr, frames_on_air(fake_bluez))) == sorted(
+            [repr(IBeacon(UUID, 7, 8, -59)), repr(EddystoneUrl(page, c.EDDYSTONE_URL_TX_POWER_0M))]
+        )
+        [url_frame] = [adv for adv in fake_bluez.registered_advertisements if adv.service_data]
+        assert url_frame.service_uuids == ("0000feaa-0000-1000-8000-00805f9b34fb",)
+        assert page_advertiser.diagnostics()["beacon"] == page
+    assert frames_on_air(fake_bluez) == [IBeacon(UUID, 7, 8, -59)]
+
+
+def test_a_page_address_too_long_for_a_frame_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="6 more than the 17"):
+        advertisement_data(AdvertiseUrl("https://nahbei.example/s/hospiz"), 0)
 
 
 def test_eddystone_uuids_are_given_to_bluez_in_their_16_bit_spelling() -> None:

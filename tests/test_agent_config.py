@@ -312,3 +312,29 @@ def test_describe_settings_lists_every_setting_with_its_variable() -> None:
     assert "| `backend.token` | `NAHBEI_AGENT_BACKEND_TOKEN` | (required) |" in table
     assert "| `scan.flush_interval_s` | `NAHBEI_AGENT_SCAN_FLUSH_INTERVAL_S` | `30.0` |" in table
     assert all(not row.rstrip().endswith("| None |") for row in rows)
+
+
+def test_a_page_address_that_fits_an_eddystone_url_frame_is_taken(tmp_path: Path) -> None:
+    text = MINIMAL + '[advertise]\nurl = "https://example.org/s/hospiz"\n'
+    assert load_config(write(tmp_path, text), {}).advertise.url == "https://example.org/s/hospiz"
+    assert load_config(write(tmp_path, MINIMAL), {}).advertise.url == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://nahbei.example/s/hospiz", "takes 23 bytes encoded, 6 more than the 17"),
+        ("https://hospiz.example/s/a", "takes 18 bytes encoded, 1 more than the 17"),
+        ("ftp://example.org/s/x", "needs an http:// or https:// URL"),
+        ("https://example.org/s/gärten", "cannot carry the character 'ä'"),
+    ],
+)
+def test_a_page_address_no_eddystone_url_frame_holds_stops_the_agent_with_one_line(
+    tmp_path: Path, url: str, problem: str
+) -> None:
+    path = write(tmp_path, MINIMAL + f'[advertise]\nurl = "{url}"\n')
+    message = error_of(path)
+    assert message.startswith(f"{path}: advertise.url: ")
+    assert problem in message and "\n" not in message
+    env = {"NAHBEI_AGENT_ADVERTISE_URL": url}
+    assert "advertise.url (from NAHBEI_AGENT_ADVERTISE_URL)" in error_of(write(tmp_path, MINIMAL), env)

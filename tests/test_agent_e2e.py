@@ -21,6 +21,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from backend.http.app import create_app
+from beacon_agent.contract.frames import EddystoneUrl, decode, encode_eddystone_url
 from simulator.bluez.bus import SYSTEM_BUS_ENV, PrivateBus
 from simulator.bluez.service import FakeBluez
 from tests.agents import (
@@ -140,6 +141,20 @@ async def test_scanning_resumes_by_itself_after_bluez_restarts(started: Any) -> 
     await eventually(lambda: stored(backend.settings.db) == 150, 30, "the 50 after the power cycle")
 
 
+def watch_air(fake: FakeBluez) -> dict[str, Any]:
+    """What is on the fake's air, by object path, kept up to date as advertisements come and go."""
+    on_air: dict[str, Any] = {}
+
+    def _handle_air(event: str, adv: Any) -> None:
+        if event == "removed":
+            on_air.pop(adv.path, None)
+        else:
+            on_air[adv.path] = adv
+
+    fake.add_advertisement_listener(_handle_air)
+    return on_air
+
+
 async def test_an_advertising_agent_is_heard_by_a_scanning_agent_eid_rotation_included(
     make_backend: BackendFactory, fake_bluez: FakeBluez, bluez_bus: PrivateBus, tmp_path: Path
 ) -> None:
@@ -163,15 +178,7 @@ async def test_an_advertising_agent_is_heard_by_a_scanning_agent_eid_rotation_in
         "PATCH", f"/v1/admin/sites/{site}/agents/{ids[0]}", 200, json={"advertise_beacon_id": beacon}
     )
     url = str(backend.client.make_url("")).rstrip("/")
-    on_air: dict[str, Any] = {}
-
-    def _handle_air(event: str, adv: Any) -> None:
-        if event == "removed":
-            on_air.pop(adv.path, None)
-        else:
-            on_air[adv.path] = adv
-
-    fake_bluez.add_advertisement_listener(_handle_air)
+    on_air = watch_air(fake_bluez)
     folders = [tmp_path / "a", tmp_path / "b"]
     for folder in folders:
         folder.mkdir()
@@ -204,6 +211,33 @@ async def test_an_advertising_agent_is_heard_by_a_scanning_agent_eid_rotation_in
             finally:
                 assert await agent_a.stop() == 0 and await agent_b.stop() == 0
     assert not on_air  # A took its advertisement off the air when it stopped
+
+
+async def test_an_agent_advertises_its_sites_page_as_an_eddystone_url(
+    backend: Backend, fake_bluez: FakeBluez, bluez_bus: PrivateBus, tmp_path: Path
+) -> None:
+    """`advertise.url` goes on air as an Eddystone-URL frame from the start, with no beacon assigned
+    by the backend; a phone nearby decodes the page's address from the bytes it hears."""
+    site = (await backend.json("POST", "/v1/admin/sites", 201, json=SITE))["id"]
+    token = (await backend.json("POST", f"/v1/admin/sites/{site}/agents", 201, json={"name": "door"}))[
+        "token"
+    ]
+    on_air = watch_air(fake_bluez)
+    page = "https://example.org/s/hospiz"
+    url = str(backend.client.make_url("")).rstrip("/")
+    config = write_config(tmp_path, url, token, advertise=True)
+    config.write_text(config.read_text().replace("enabled = true", f'enabled = true\nurl = "{page}"'))
+    agent = AgentProcess(config, bluez_bus, tmp_path / "agent.log")
+    agent.start()
+    try:
+        await eventually(lambda: bool(on_air), 30, "the page's address on air")
+        [adv] = on_air.values()
+        heard = adv.heard_as("0A:11:22:33:44:55", rssi=-60)
+        assert decode(heard.manufacturer_data, heard.service_data) == [EddystoneUrl(page, -18)]
+        assert adv.service_data["0000feaa-0000-1000-8000-00805f9b34fb"] == encode_eddystone_url(page, -18)
+    finally:
+        assert await agent.stop() == 0
+    assert not on_air
 
 
 async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str, str]:

@@ -23,6 +23,7 @@ from backend.http.routes import OPERATIONS
 from backend.http.state import STATE, AppState
 from backend.ratelimit import RateLimiter
 from backend.storage import Storage, storage_for
+from backend.web import app as companion
 from backend.web import home, public, render
 from beacon_agent.contract import version
 
@@ -67,6 +68,7 @@ def create_app(
     render.setup(app)
     home.add_routes(app)
     public.add_routes(app)
+    companion.add_routes(app)
     edge.add_fallbacks(app, state)
     app.cleanup_ctx.append(_storage_ctx)
     app.cleanup_ctx.append(_purge_ctx)

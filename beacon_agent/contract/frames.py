@@ -223,9 +223,11 @@ def encode_url(url: str) -> bytes:
     if not candidates:
         raise ValueError(f"Eddystone-URL needs an http:// or https:// URL, not {url[:40]!r}")
     encoded = min(candidates, key=len)
-    if len(encoded) - 1 > MAX_ENCODED_URL:
+    size = len(encoded) - 1
+    if size > MAX_ENCODED_URL:
         raise ValueError(
-            f"{url!r} takes {len(encoded) - 1} encoded bytes; Eddystone-URL allows {MAX_ENCODED_URL}"
+            f"the address takes {size} bytes encoded, {size - MAX_ENCODED_URL} more than the "
+            f"{MAX_ENCODED_URL} an Eddystone-URL frame holds"
         )
     return encoded
 

@@ -299,6 +299,7 @@ def serve_banner(admin: Admin, world: World, seeded: Seeded, at_s: float) -> lis
         f"The backend stays up at {url} until Ctrl-C.",
         f"Admin key: {admin.key}",
         f"{site_name}'s page for passers-by: {url}/s/{seeded.slugs[site_name]} (poster: add /poster.pdf)",
+        f"The web app for passers-by: {url}/app/ (stand at {lat:.5f}, {lon:.5f}: DevTools > Sensors > Location)",
         "",
         f"curl -s {auth} {url}/v1/admin/sites",
         f"curl -s {auth} {url}/v1/admin/sites/{site_id}/health",

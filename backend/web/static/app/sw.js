@@ -1,0 +1,31 @@
+// Keeps the app's shell (its page, style, script, manifest and icon) for offline use, nothing else:
+// answers from /v1/ carry positions and live requests, so they always go to the network.
+// The server writes the shell's content hash into VERSION, so a new version replaces the cache.
+"use strict";
+
+const VERSION = "nahbei-app-__VERSION__";
+const SHELL = ["/app/", "/app/app.css", "/app/app.js", "/app/manifest.webmanifest", "/app/icon.svg"];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(VERSION).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((names) => Promise.all(names.filter((name) => name !== VERSION).map((name) => caches.delete(name))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== "GET" || url.origin !== self.location.origin || !SHELL.includes(url.pathname)) {
+    return; // not ours to keep: the browser asks the network as usual
+  }
+  event.respondWith(
+    caches.open(VERSION)
+      .then((cache) => cache.match(url.pathname))
+      .then((kept) => kept || fetch(event.request)),
+  );
+});
