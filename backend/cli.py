@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from backend.accounts import cli as accounts_cli
+from backend.accounts.people import BadEmail
 from backend.config import Settings, describe, first_error, settings_from
 from backend.demo import seed_demo
+from backend.errors import DomainError
 from backend.http.app import create_app
 from backend.http.serve import serve
-from backend.orgs import BadOrgName, create_org
+from backend.orgs import BadOrgName
 from backend.storage import UnsupportedDatabase
 from beacon_agent.contract import logs
 
@@ -40,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     org.add_argument("name", help="the organisation's name, e.g. 'Hospiz am Park e.V.'")
     org.add_argument("--db", help=DB_HELP.format("./var/nahbei.db"))
     org.add_argument("--json", action="store_true", help='print {"org_id": ..., "admin_key": "..."} only')
+    org.add_argument(
+        "--owner-email",
+        help="make this person the owner and print a one-time setup link (valid 72 h; "
+        'with --json as "setup_url") with which they choose their password',
+    )
+    accounts_cli.add_parsers(admin_sub)
 
     demo = sub.add_parser("demo", help="seed a demo organisation (a hospice and two more sites) and serve it")
     _server_options(demo, default_db="var/demo.db")
@@ -79,19 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(settings.log_format, settings.log_level)
     try:
         return _run(args, settings)
-    except (UnsupportedDatabase, BadOrgName) as exc:
+    except (UnsupportedDatabase, BadOrgName, BadEmail, DomainError) as exc:
         return _refuse(str(exc))
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "admin":
-        org_id, key = asyncio.run(create_org(settings, args.name))
-        if args.json:
-            print(json.dumps({"org_id": org_id, "admin_key": key}))
-        else:
-            name = args.name.strip()
-            print(f"Created organisation {org_id} ({name}).\nAdmin key (shown once, keep it safe): {key}")
-        return 0
+        return asyncio.run(accounts_cli.run(args, settings))
     if args.command == "demo":
         asyncio.run(seed_demo(settings, sys.stdout))
         if args.no_serve:

@@ -97,6 +97,21 @@ class Settings(BaseModel):
         ge=1,
         description="Prompt events counted per client per prompt per hour; more are answered but not counted.",
     )
+    # --- accounts for people: the links they are sent, and the mail that carries them ---
+    base_url: str = Field(
+        "http://127.0.0.1:8080",
+        description="The address people open the staff pages at, for links in mail and CLI output; with "
+        "`https://` the session cookie is sent over HTTPS only.",
+    )
+    smtp_host: str = Field(
+        "",
+        description="Mail server for setup, invitation and reset links; empty sends no mail (links are "
+        "shown to the owner or printed by `admin reset-link`). Login from `NAHBEI_SMTP_USER` and "
+        "`NAHBEI_SMTP_PASSWORD` in the environment only.",
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="The mail server's port.")
+    smtp_from: str = Field("Nahbei <nahbei@localhost>", description="The sender of the mail Nahbei sends.")
+    smtp_starttls: bool = Field(True, description="Encrypt the connection to the mail server with STARTTLS.")
 
     @field_validator("db", mode="before")
     @classmethod
@@ -105,6 +120,13 @@ class Settings(BaseModel):
         if isinstance(value, str) and "://" not in value:
             return Path(value)
         return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
+            raise ValueError("must be an http:// or https:// address without query or fragment")
+        return value.rstrip("/")
 
     @field_validator("trusted_proxies")
     @classmethod

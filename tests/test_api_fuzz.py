@@ -395,13 +395,14 @@ def _valid_bodies() -> dict[str, Any]:
         "update_prompt": {"priority": 5, "valid_until": "2030-01-01T00:00:00Z"},
         "create_agent": {"name": "Pi"},
         "update_agent": {"name": "Pi im Flur"},
+        "create_key": {"name": "Import script"},
     }
 
 
 VALID_BODIES = _valid_bodies()
 BODY_OPERATIONS = [op for op in OPERATIONS if op.body is not None]
 QUERY_OPERATIONS = [op for op in OPERATIONS if op.query is not None]
-IDS = {"site_id": 1, "beacon_id": 1, "prompt_id": 1, "agent_id": 1}  # the demo's hospice and its parts
+IDS = {"site_id": 1, "beacon_id": 1, "prompt_id": 1, "agent_id": 1, "key_id": 1}  # the demo's hospice and its parts
 
 
 def test_every_body_operation_has_a_valid_body_to_mutate() -> None:
