@@ -22,7 +22,7 @@ from backend.http.routes import OPERATIONS
 from backend.http.state import STATE, AppState
 from backend.ratelimit import RateLimiter
 from backend.storage import Storage, storage_for
-from backend.web import home, render
+from backend.web import home, manage, render
 from beacon_agent.contract import version
 
 log = structlog.get_logger(__name__)
@@ -67,6 +67,7 @@ def create_app(
         app.router.add_get(path, edge.guard(state, name, False, handler), name=name)
     render.setup(app)
     home.add_routes(app)
+    manage.add_routes(app)
     edge.add_fallbacks(app, state)
     app.cleanup_ctx.append(_storage_ctx)
     app.cleanup_ctx.append(_purge_ctx)

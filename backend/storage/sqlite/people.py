@@ -148,8 +148,8 @@ class People(SqliteBase):
         async with (
             self._write() as db,
             db.execute(
-                f"UPDATE links AS l SET used_at = ? WHERE l.token_hash = ? AND l.used_at IS NULL"
-                f" AND l.expires_at > ? RETURNING {LINK.sql}",
+                "UPDATE links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?"
+                f" RETURNING {', '.join(LINK.fields)}",
                 (now, token_hash, now),
             ) as cur,
         ):
