@@ -39,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from backend.accounts.records import AdminKeyIn
 from backend.demo import DEMO_SITES
 from backend.http.routes import OPERATIONS
 from backend.models import (
@@ -84,6 +85,7 @@ MODELS: dict[str, Any] = {
     "AgentIn": AgentIn,
     "AgentPatch": AgentPatch,
     "StatsQuery": StatsQuery,
+    "AdminKeyIn": AdminKeyIn,
 }
 ADAPTERS: dict[str, TypeAdapter[Any]] = {name: TypeAdapter(model) for name, model in MODELS.items()}
 
@@ -402,7 +404,13 @@ def _valid_bodies() -> dict[str, Any]:
 VALID_BODIES = _valid_bodies()
 BODY_OPERATIONS = [op for op in OPERATIONS if op.body is not None]
 QUERY_OPERATIONS = [op for op in OPERATIONS if op.query is not None]
-IDS = {"site_id": 1, "beacon_id": 1, "prompt_id": 1, "agent_id": 1, "key_id": 1}  # the demo's hospice and its parts
+IDS = {
+    "site_id": 1,
+    "beacon_id": 1,
+    "prompt_id": 1,
+    "agent_id": 1,
+    "key_id": 1,
+}  # the demo's hospice and its parts
 
 
 def test_every_body_operation_has_a_valid_body_to_mutate() -> None:

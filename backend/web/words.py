@@ -254,6 +254,14 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "de": "Prüfen Sie Strom und Netzwerk des kleinen Rechners am Standort.",
         "en": "Check the power and network of the small computer at the site.",
     },
+    "state.AGENT_NEVER_HEARD": {
+        "de": "Agent „{name}“ hat sich noch nie gemeldet.",
+        "en": "Agent '{name}' has never reported.",
+    },
+    "advice.AGENT_NEVER_HEARD": {
+        "de": "Ist er eingerichtet, eingeschaltet und mit dem Internet verbunden?",
+        "en": "Is it installed, switched on and connected to the internet?",
+    },
     "state.SCANNER_DOWN": {
         "de": "Agent „{name}“ hört keine Beacons.",
         "en": "Agent '{name}' hears no beacons.",

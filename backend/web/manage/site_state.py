@@ -14,6 +14,7 @@ from backend import health
 from backend.models import SiteHealth
 from backend.web.words import word
 
+AGENT_NEVER_HEARD = "AGENT_NEVER_HEARD"
 _BEACON_ALERTS = (health.NEVER_SEEN, health.SILENT, health.LOW_BATTERY)
 _AGENT_ALERTS = (
     health.AGENT_SILENT,
@@ -53,6 +54,8 @@ def findings(report: SiteHealth, timezone: str, lang: str) -> list[Finding]:
     for agent in report.agents:
         for alert in _AGENT_ALERTS:
             if alert in agent.alerts:
+                if alert == health.AGENT_SILENT and agent.last_heartbeat is None:
+                    alert = AGENT_NEVER_HEARD  # the same alert, told otherwise
                 text = word(f"state.{alert}", lang).format(
                     name=agent.name, since=when(agent.last_heartbeat, now, timezone, lang)
                 )
