@@ -165,7 +165,7 @@ async def follow(request: web.Request) -> web.StreamResponse:
     token, password = request.match_info["token"], form.get("password", "")
     link = await state.storage.link(token_hash(token))
     person = await state.storage.person(link.person_id) if link else None
-    if link is None or person is None:
+    if link is None or person is None or link.kind != request.match_info["kind"]:
         return render(request, "manage_link_gone.html", status=410)
     problem = password_problem(password, person.email)
     if problem is None and password != form.get("repeat", ""):
