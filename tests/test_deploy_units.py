@@ -23,7 +23,9 @@ EXAMPLE_HOST = re.compile(
     r"^(localhost|127\.0\.0\.1|\[::1\]|(.+\.)?example(\.(org|com|net))?|.+\.(test|invalid))$"
 )
 REAL_HOSTS = {"caddyserver.com", "postgis.net", "www.postgresql.org"}
-URL = re.compile(r"https?://([^/\s:)>\"'`]+)")
+# A host, or an IPv6 literal in brackets; not a regex's character class (`https://[^\s/$.?#]`, which
+# simulator/SCENARIOS.md quotes as the pattern action URLs must match).
+URL = re.compile(r"https?://(\[[0-9a-fA-F:.]+\]|[^/\s:)>\"'`\[]+)")
 DOCUMENTS = {".md", ".service", ".toml", ".env"}
 
 
