@@ -60,6 +60,8 @@ _.regions_unmonitored
 _.distance_m_estimated  # simulator.phone.Shown, in the simulation report
 _.prompt_kind  # simulator.report.record.ShownPrompt, in the simulation report
 _.estimated_distance_m
+_.created_at  # backend.accounts.records.AdminKey, in the keys' answers
+_.advice  # backend.web.manage.site_state.Finding, read by the dashboard's template
 
 # Read by libraries: logging's formatter, dbus-fast's marshaller and bus, paho-mqtt's client.
 _.exc_text  # beacon_agent.contract.logs.RefusedRequests rewrites the record logging renders

@@ -17,6 +17,11 @@ def new_secret(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(32)
 
 
+def visible_prefix(secret: str) -> str:
+    """What may be shown of a secret to tell it from others: 8 of its ~43 random characters."""
+    return secret.partition("_")[2][:8]
+
+
 def secret_hash(secret: str) -> bytes:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
 

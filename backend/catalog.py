@@ -22,6 +22,7 @@ from backend.storage.rows import SiteMaterial, SiteRow, StoredPrompt
 from beacon_agent.contract.wire import Region, SiteKind
 
 K = TypeVar("K", bound=Hashable)
+KEY_USE_EVERY_S = 60.0
 V = TypeVar("V")
 
 
@@ -120,7 +121,9 @@ class Catalog:
         self._cards: AtomCache[int, tuple[float, SiteCard]] = AtomCache(max_entries, ttl_s)
         # A public page's site by its slug, as the JSON of `Site` (marshallable, see AtomCache).
         self._slugs: AtomCache[str, bytes | None] = AtomCache(max_entries, ttl_s)
-        self._admins: TtlCache[bytes, int | None] = TtlCache(10_000, ttl_s)
+        # Admin keys are not cached (a revoked key must fail at once in every process); this only
+        # remembers which keys' use was recorded in the last minute, so that use costs one write a minute.
+        self._admins_used: TtlCache[bytes, bool] = TtlCache(10_000, KEY_USE_EVERY_S)
         self._agents: TtlCache[bytes, AgentPrincipal | None] = TtlCache(10_000, ttl_s)
         self._eid_beacons: TtlCache[int, list[EidBeacon]] = TtlCache(1, ttl_s)
         self._eid_tables: TtlCache[int, dict[bytes, EidBeacon]] = TtlCache(16, ttl_s)
@@ -131,7 +134,6 @@ class Catalog:
             self._beacons,
             self._cards,
             self._slugs,
-            self._admins,
             self._agents,
             self._eid_beacons,
             self._eid_tables,
@@ -185,7 +187,13 @@ class Catalog:
         return None if entry[1] is None else Site.model_validate_json(entry[1])
 
     async def admin_org(self, key_hash: bytes) -> int | None:
-        return await self._through(self._admins, key_hash, lambda: self.storage.org_for_key(key_hash))
+        """The organisation of an admin key not revoked, read from the store every time."""
+        org_id = await self.storage.org_for_key(key_hash)
+        now = self.clock()
+        if org_id is not None and self._admins_used.get(key_hash, now) is None:
+            self._admins_used.put(key_hash, True, now)
+            await self.storage.key_used(key_hash, now)
+        return org_id
 
     async def agent(self, token_hash: bytes) -> AgentPrincipal | None:
         return await self._through(self._agents, token_hash, lambda: self.storage.agent_for_token(token_hash))

@@ -11,15 +11,17 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from backend.accounts import cli as accounts_cli
+from backend.accounts.people import BadEmail
 from backend.config import ENV_PREFIX, Settings, describe, first_error, settings_from
 from backend.demo import DEMO_DB, NotADemoDatabase, refuse_to_replace, seed_demo
-from backend.errors import NotFound
+from backend.errors import DomainError, NotFound
 from backend.http.app import create_app
 from backend.http.openapi import document
 from backend.http.routes import OPERATIONS
 from backend.http.serve import CannotListen, listen, port_of, serve
 from backend.link_domains import BadDomain
-from backend.orgs import BadOrgName, create_org, link_domains
+from backend.orgs import BadOrgName, link_domains
 from backend.storage import UnsupportedDatabase, open_storage
 from backend.storage.open import CannotOpenDatabase
 from beacon_agent.contract import logs, version
@@ -49,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     org.add_argument("name", help="the organisation's name, e.g. 'Hospiz am Park e.V.'")
     org.add_argument("--db", help=DB_HELP.format("./var/nahbei.db"))
     org.add_argument("--json", action="store_true", help='print {"org_id": ..., "admin_key": "..."} only')
+    org.add_argument(
+        "--owner-email",
+        help="make this person the owner and print a one-time setup link (valid 72 h; "
+        'with --json as "setup_url") with which they choose their password',
+    )
+    accounts_cli.add_parsers(admin_sub)
 
     links = admin_sub.add_parser(
         "link-domains",
@@ -116,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(settings.log_format, settings.log_level)
     try:
         return _run(args, settings)
-    except REFUSED as exc:
+    except (*REFUSED, BadEmail, DomainError) as exc:
         return _refuse(str(exc))
 
 
@@ -124,13 +132,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "admin" and args.admin_command == "link-domains":
         return _link_domains(args, settings)
     if args.command == "admin":
-        org_id, key = asyncio.run(create_org(settings, args.name))
-        if args.json:
-            print(json.dumps({"org_id": org_id, "admin_key": key}))
-        else:
-            name = args.name.strip()
-            print(f"Created organisation {org_id} ({name}).\nAdmin key (shown once, keep it safe): {key}")
-        return 0
+        return asyncio.run(accounts_cli.run(args, settings))
     if args.command == "demo":
         if not args.reset_demo:
             refuse_to_replace(settings)

@@ -24,10 +24,6 @@ class Settings(BaseModel):
 
     host: str = Field("127.0.0.1", description="Address to listen on.")
     port: int = Field(8080, ge=0, le=65535, description="TCP port to listen on (0 picks a free one).")
-    base_url: str = Field(
-        "http://127.0.0.1:8080",
-        description="The address people reach this server at, for links in posters, QR codes and mail",
-    )
     # A path stays a `Path` (what tools and tests that reach into the file use); a URL stays its text,
     # for `backend.storage.open_storage` to tell which store it names.
     db: Path | str = Field(
@@ -107,6 +103,21 @@ class Settings(BaseModel):
         description="Prompt events counted per client per hour over all prompts together, so spreading "
         "events over many prompts inflates nothing; more are answered but not counted.",
     )
+    # --- accounts for people: the links they are sent, and the mail that carries them ---
+    base_url: str = Field(
+        "http://127.0.0.1:8080",
+        description="The address people reach this server at, for links in posters, QR codes, mail and CLI "
+        "output; with `https://` the staff pages' session cookie is sent over HTTPS only.",
+    )
+    smtp_host: str = Field(
+        "",
+        description="Mail server for setup, invitation and reset links; empty sends no mail (links are "
+        "shown to the owner or printed by `admin reset-link`). Login from `NAHBEI_SMTP_USER` and "
+        "`NAHBEI_SMTP_PASSWORD` in the environment only.",
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="The mail server's port.")
+    smtp_from: str = Field("Nahbei <nahbei@localhost>", description="The sender of the mail Nahbei sends.")
+    smtp_starttls: bool = Field(True, description="Encrypt the connection to the mail server with STARTTLS.")
 
     @field_validator("db", mode="before")
     @classmethod
@@ -115,6 +126,13 @@ class Settings(BaseModel):
         if isinstance(value, str) and "://" not in value:
             return Path(value)
         return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
+            raise ValueError("must be an http:// or https:// address without query or fragment")
+        return value.rstrip("/")
 
     @field_validator("trusted_proxies")
     @classmethod

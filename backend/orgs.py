@@ -31,7 +31,9 @@ async def create_org(settings: Settings, name: str) -> tuple[int, str]:
         raise BadOrgName(f"the organisation name must be 1-{MAX_NAME} characters")
     key = auth.new_secret(auth.ADMIN_PREFIX)
     async with open_storage(settings) as storage:
-        org_id = await storage.create_org(name, auth.secret_hash(key), time.time())
+        org_id = await storage.create_org(
+            name, auth.secret_hash(key), time.time(), key_prefix=auth.visible_prefix(key)
+        )
     return org_id, key
 
 

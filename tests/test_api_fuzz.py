@@ -39,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from backend.accounts.records import AdminKeyIn
 from backend.demo import DEMO_SITES
 from backend.http.routes import OPERATIONS
 from backend.models import (
@@ -86,6 +87,7 @@ MODELS: dict[str, Any] = {
     "AgentPatch": AgentPatch,
     "StatsQuery": StatsQuery,
     "DistanceModelIn": DistanceModelIn,
+    "AdminKeyIn": AdminKeyIn,
 }
 ADAPTERS: dict[str, TypeAdapter[Any]] = {name: TypeAdapter(model) for name, model in MODELS.items()}
 
@@ -398,13 +400,20 @@ def _valid_bodies() -> dict[str, Any]:
         "create_agent": {"name": "Pi"},
         "update_agent": {"name": "Pi im Flur"},
         "set_distance_model": {"path_loss_exponent": 2.5},
+        "create_key": {"name": "Import script"},
     }
 
 
 VALID_BODIES = _valid_bodies()
 BODY_OPERATIONS = [op for op in OPERATIONS if op.body is not None]
 QUERY_OPERATIONS = [op for op in OPERATIONS if op.query is not None]
-IDS = {"site_id": 1, "beacon_id": 1, "prompt_id": 1, "agent_id": 1}  # the demo's hospice and its parts
+IDS = {
+    "site_id": 1,
+    "beacon_id": 1,
+    "prompt_id": 1,
+    "agent_id": 1,
+    "key_id": 1,
+}  # the demo's hospice and its parts
 
 
 def test_every_body_operation_has_a_valid_body_to_mutate() -> None:

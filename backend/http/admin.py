@@ -10,16 +10,14 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ValidationError
 
-from backend import auth, health
+from backend import auth
 from backend.http import distance
 from backend.http.operations import Call
 from backend.http.problems import problem_response, validation_problem
 from backend.link_domains import link_allowed
 from backend.models import (
     AgentCreated,
-    AgentHealth,
     AgentList,
-    BeaconHealth,
     BeaconList,
     HourlyEvents,
     HourlySightings,
@@ -29,7 +27,7 @@ from backend.models import (
     SiteStats,
     StatsQuery,
 )
-from backend.storage.rows import utc
+from backend.site_health import site_health as site_health_of
 from beacon_agent.contract.wire import FieldError, PromptEventType
 
 
@@ -183,49 +181,9 @@ async def update_agent(call: Call) -> BaseModel | None:
 
 
 async def site_health(call: Call) -> SiteHealth:
-    storage, settings, now = call.state.storage, call.state.settings, call.state.clock()
-    site_id = call.ids["site_id"]
-    model = await distance.current(call.state, call.org, site_id)
-    moved = {p.beacon_id for p in model.calibration.pairs if p.moved}
-    beacons = []
-    for activity in await storage.beacon_activity(call.org, site_id, now):
-        b = activity.beacon
-        beacons.append(
-            BeaconHealth(
-                beacon_id=b.id,
-                label=b.label,
-                key=b.key,
-                status=b.status,
-                last_seen=utc(activity.last_seen),
-                sightings_last_hour=activity.sightings_last_hour,
-                battery_mv=activity.battery_mv,
-                alerts=health.beacon_alerts(
-                    b.status, activity.last_seen, activity.battery_mv, now, settings, b.id in moved
-                ),
-            )
-        )
-    agents = []
-    for agent in await storage.list_agents(call.org, site_id):
-        beat = agent.last_heartbeat.timestamp() if agent.last_heartbeat else None
-        agents.append(
-            AgentHealth(
-                agent_id=agent.id,
-                name=agent.name,
-                last_heartbeat=agent.last_heartbeat,
-                heartbeat=agent.heartbeat,
-                alerts=health.agent_alerts(agent.revoked, beat, agent.heartbeat, now, settings),
-            )
-        )
-    alerts = [f"{a}:beacon:{b.beacon_id}" for b in beacons for a in b.alerts]
-    alerts += [f"{a}:agent:{g.agent_id}" for g in agents for a in g.alerts]
-    return SiteHealth(
-        site_id=site_id,
-        checked_at=call.state.now(),
-        beacons=beacons,
-        agents=agents,
-        alerts=alerts,
-        distance_model=model,
-    )
+    state, site_id = call.state, call.ids["site_id"]
+    model = await distance.current(state, call.org, site_id)
+    return await site_health_of(state.storage, state.settings, call.org, site_id, state.clock(), model)
 
 
 async def site_stats(call: Call) -> SiteStats:

@@ -24,7 +24,7 @@ from backend.http.state import STATE, AppState
 from backend.ratelimit import RateLimiter
 from backend.storage import Storage, storage_for
 from backend.web import app as companion
-from backend.web import home, public, render
+from backend.web import home, manage, public, render
 from beacon_agent.contract import version
 
 log = structlog.get_logger(__name__)
@@ -69,6 +69,7 @@ def create_app(
     home.add_routes(app)
     public.add_routes(app)
     companion.add_routes(app)
+    manage.add_routes(app)
     edge.add_fallbacks(app, state)
     app.cleanup_ctx.append(_storage_ctx)
     app.cleanup_ctx.append(_purge_ctx)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from backend.http import admin, agent, distance, public
+from backend.accounts.records import AdminKey, AdminKeyCreated, AdminKeyIn, AdminKeyList
+from backend.http import admin, agent, distance, keys, public
 from backend.http.operations import Access, Operation, Tag
 from backend.models import Agent as AgentModel
 from backend.models import (
@@ -47,6 +48,7 @@ from beacon_agent.contract.wire import (
 
 _CACHED = "public, max-age=60"
 SITE = "/v1/admin/sites/{site_id}"
+KEY = "/v1/admin/keys/{key_id}"
 
 OPERATIONS: Final[tuple[Operation, ...]] = (
     # --- the companion app ---
@@ -371,5 +373,49 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         tag=Tag.ADMIN,
         query=StatsQuery,
         response=SiteStats,
+    ),
+    # --- the organisation's admin keys ---
+    Operation(
+        "GET",
+        "/v1/admin/keys",
+        keys.list_keys,
+        "List the organisation's admin keys (never their secrets)",
+        access=Access.ADMIN,
+        tag=Tag.ADMIN,
+        response=AdminKeyList,
+    ),
+    Operation(
+        "POST",
+        "/v1/admin/keys",
+        keys.create_key,
+        "Create a named admin key; its secret is shown once",
+        access=Access.ADMIN,
+        tag=Tag.ADMIN,
+        body=AdminKeyIn,
+        response=AdminKeyCreated,
+        status=201,
+    ),
+    Operation(
+        "GET", KEY, keys.get_key, "Read an admin key", access=Access.ADMIN, tag=Tag.ADMIN, response=AdminKey
+    ),
+    Operation(
+        "POST",
+        KEY + "/rotate",
+        keys.rotate_key,
+        "Replace a key's secret: the new one is shown once, the old one is revoked at once",
+        access=Access.ADMIN,
+        tag=Tag.ADMIN,
+        response=AdminKeyCreated,
+        status=201,
+        errors=(409,),
+    ),
+    Operation(
+        "DELETE",
+        KEY,
+        keys.revoke_key,
+        "Revoke an admin key: it is refused from the next request on",
+        access=Access.ADMIN,
+        tag=Tag.ADMIN,
+        status=204,
     ),
 )

@@ -163,6 +163,267 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "en": "There is no automated decision-making and no profiling (Art. 22 GDPR).",
     },
     "privacy.back": {"de": "Zurück zur Seite der Einrichtung", "en": "Back to the organisation's page"},
+    # --- staff pages: accounts, dashboard, members, admin keys ---
+    "error.403": {
+        "de": "Das dürfen Sie mit Ihrer Rolle nicht ändern. Fragen Sie eine Inhaberin oder einen Inhaber.",
+        "en": "Your role does not allow this change. Ask an owner.",
+    },
+    "manage.nav": {"de": "Verwaltung", "en": "Management"},
+    "manage.dashboard": {"de": "Übersicht", "en": "Overview"},
+    "manage.members": {"de": "Mitglieder", "en": "Members"},
+    "manage.keys": {"de": "API-Schlüssel", "en": "API keys"},
+    "manage.logout": {"de": "Abmelden", "en": "Sign out"},
+    "manage.problem": {"de": "Bitte prüfen", "en": "Please check"},
+    "field.email": {"de": "E-Mail-Adresse", "en": "E-mail address"},
+    "field.password": {"de": "Passwort", "en": "Password"},
+    "field.new_password": {"de": "Neues Passwort", "en": "New password"},
+    "field.repeat_password": {"de": "Passwort wiederholen", "en": "Repeat the password"},
+    "field.role": {"de": "Rolle", "en": "Role"},
+    "field.key_name": {"de": "Name", "en": "Name"},
+    "login.title": {"de": "Anmelden", "en": "Sign in"},
+    "login.submit": {"de": "Anmelden", "en": "Sign in"},
+    "login.forgot": {"de": "Passwort vergessen?", "en": "Forgotten your password?"},
+    "login.wrong": {
+        "de": "E-Mail-Adresse oder Passwort stimmen nicht. Prüfen Sie beides und versuchen Sie es noch einmal.",
+        "en": "The e-mail address or the password is not right. Check both and try again.",
+    },
+    "login.too_many": {
+        "de": "Zu viele Versuche. Warten Sie ein paar Minuten und versuchen Sie es dann noch einmal.",
+        "en": "Too many attempts. Wait a few minutes, then try again.",
+    },
+    "login.no_org": {
+        "de": "Ihr Konto gehört zu keiner Einrichtung mehr. Bitten Sie eine Inhaberin um eine neue Einladung.",
+        "en": "Your account no longer belongs to an organisation. Ask an owner for a new invitation.",
+    },
+    "forgot.title": {"de": "Passwort vergessen", "en": "Forgotten password"},
+    "forgot.text": {
+        "de": "Geben Sie Ihre E-Mail-Adresse ein. Wir schicken Ihnen einen Link, mit dem Sie ein neues "
+        "Passwort wählen.",
+        "en": "Enter your e-mail address. We will send you a link with which you choose a new password.",
+    },
+    "forgot.submit": {"de": "Link schicken", "en": "Send the link"},
+    "forgot.sent": {
+        "de": "Wenn es zu dieser Adresse ein Konto gibt, ist der Link unterwegs. Er gilt eine Stunde.",
+        "en": "If there is an account for this address, the link is on its way. It is valid for one hour.",
+    },
+    "forgot.no_mail": {
+        "de": "Dieser Server verschickt keine E-Mails. Bitten Sie die Person, die Nahbei für Sie betreibt, "
+        "um einen Link für ein neues Passwort. Sie erstellt ihn mit diesem Befehl:",
+        "en": "This server sends no e-mail. Ask the person who runs Nahbei for you for a link to choose a new "
+        "password. They make it with this command:",
+    },
+    "forgot.back": {"de": "Zur Anmeldung", "en": "To the sign-in page"},
+    "password.title.setup": {
+        "de": "Willkommen! Wählen Sie Ihr Passwort",
+        "en": "Welcome! Choose your password",
+    },
+    "password.title.invite": {"de": "Einladung annehmen", "en": "Accept the invitation"},
+    "password.title.reset": {"de": "Neues Passwort wählen", "en": "Choose a new password"},
+    "password.for": {"de": "Für das Konto", "en": "For the account"},
+    "password.hint": {
+        "de": "Mindestens 10 Zeichen. Ein Satz, den Sie sich merken können, ist ein gutes Passwort.",
+        "en": "At least 10 characters. A sentence you can remember makes a good password.",
+    },
+    "password.submit": {"de": "Passwort speichern und anmelden", "en": "Save the password and sign in"},
+    "password.too_short": {
+        "de": "Das Passwort braucht mindestens 10 Zeichen.",
+        "en": "The password needs at least 10 characters.",
+    },
+    "password.too_long": {
+        "de": "Das Passwort darf höchstens 256 Zeichen haben.",
+        "en": "The password may have at most 256 characters.",
+    },
+    "password.is_email": {
+        "de": "Das Passwort darf nicht Ihre E-Mail-Adresse sein.",
+        "en": "The password must not be your e-mail address.",
+    },
+    "password.differ": {
+        "de": "Die beiden Passwörter sind nicht gleich. Geben Sie es zweimal gleich ein.",
+        "en": "The two passwords differ. Type the same one twice.",
+    },
+    "link.gone.title": {"de": "Dieser Link gilt nicht mehr", "en": "This link is no longer valid"},
+    "link.gone.text": {
+        "de": "Er wurde schon benutzt oder ist abgelaufen. Bitten Sie um einen neuen Link, oder melden Sie sich "
+        "an, wenn Sie schon ein Passwort haben.",
+        "en": "It has been used or has expired. Ask for a new link, or sign in if you already have a password.",
+    },
+    "email.bad": {
+        "de": "Das ist keine E-Mail-Adresse. Sie sieht so aus: name@beispiel.de",
+        "en": "That is not an e-mail address. It looks like this: name@example.org",
+    },
+    "mail.failed": {
+        "de": "Die E-Mail konnte nicht verschickt werden. Versuchen Sie es später noch einmal.",
+        "en": "The e-mail could not be sent. Try again later.",
+    },
+    "mail.reset.subject": {"de": "Nahbei: neues Passwort", "en": "Nahbei: a new password"},
+    "mail.reset.text": {
+        "de": "Guten Tag,\n\nmit diesem Link wählen Sie ein neues Passwort für Nahbei (er gilt eine Stunde, "
+        "einmal):\n\n{link}\n\nWenn Sie das nicht angefordert haben, können Sie diese E-Mail löschen.\n",
+        "en": "Hello,\n\nwith this link you choose a new password for Nahbei (valid for one hour, once):"
+        "\n\n{link}\n\nIf you did not ask for this, you can delete this e-mail.\n",
+    },
+    "mail.invite.subject": {"de": "Einladung zu Nahbei: {org}", "en": "Invitation to Nahbei: {org}"},
+    "mail.invite.text": {
+        "de": "Guten Tag,\n\nSie sind eingeladen, bei {org} in Nahbei mitzuarbeiten (Rolle: {role}). Mit "
+        "diesem Link wählen Sie Ihr Passwort (er gilt 72 Stunden, einmal):\n\n{link}\n",
+        "en": "Hello,\n\nyou are invited to work with {org} in Nahbei (role: {role}). With this link you "
+        "choose your password (valid for 72 hours, once):\n\n{link}\n",
+    },
+    "role.owner": {"de": "Inhaber/in", "en": "Owner"},
+    "role.editor": {"de": "Bearbeiter/in", "en": "Editor"},
+    "role.viewer": {"de": "Lesezugriff", "en": "Viewer"},
+    "role.bad": {"de": "Wählen Sie eine der Rollen.", "en": "Choose one of the roles."},
+    "members.invite": {"de": "Kollegin oder Kollegen einladen", "en": "Invite a colleague"},
+    "members.invite_submit": {"de": "Einladen", "en": "Invite"},
+    "members.roles_hint": {
+        "de": "Inhaber/innen verwalten auch Mitglieder und API-Schlüssel; Bearbeiter/innen ändern Standorte "
+        "und Aufrufe; Lesezugriff sieht alles und ändert nichts.",
+        "en": "Owners also manage members and API keys; editors change sites and prompts; viewers see "
+        "everything and change nothing.",
+    },
+    "members.remove": {"de": "Entfernen", "en": "Remove"},
+    "members.actions": {"de": "Aktionen", "en": "Actions"},
+    "members.link": {
+        "de": "Geben Sie diesen Einladungslink weiter an",
+        "en": "Pass this invitation link on to",
+    },
+    "members.link_once": {
+        "de": "Er wird nur jetzt angezeigt und gilt 72 Stunden, einmal. Wer ihn hat, kann das Konto einrichten: "
+        "geben Sie ihn nur der eingeladenen Person.",
+        "en": "It is shown only now and is valid for 72 hours, once. Whoever has it can set up the account: "
+        "give it only to the person invited.",
+    },
+    "members.done.invited": {"de": "Die Einladung ist verschickt.", "en": "The invitation has been sent."},
+    "members.done.removed": {"de": "Das Mitglied ist entfernt.", "en": "The member has been removed."},
+    "member.last_owner": {
+        "de": "Die letzte Inhaberin oder der letzte Inhaber kann nicht entfernt werden.",
+        "en": "The last owner cannot be removed.",
+    },
+    "keys.text": {
+        "de": "Mit einem API-Schlüssel greifen Programme auf die Daten Ihrer Einrichtung zu. Geben Sie jedem "
+        "Programm einen eigenen, dann können Sie ihn einzeln sperren.",
+        "en": "Programs use an API key to reach your organisation's data. Give each program its own, so you "
+        "can revoke it alone.",
+    },
+    "keys.prefix": {"de": "Beginnt mit", "en": "Starts with"},
+    "keys.state": {"de": "Zustand", "en": "State"},
+    "keys.revoked": {"de": "Gesperrt am", "en": "Revoked on"},
+    "keys.used": {"de": "Zuletzt benutzt am", "en": "Last used on"},
+    "keys.never_used": {"de": "Noch nie benutzt", "en": "Never used"},
+    "keys.rotate": {"de": "Erneuern", "en": "Rotate"},
+    "keys.revoke": {"de": "Sperren", "en": "Revoke"},
+    "keys.create": {"de": "Neuer Schlüssel", "en": "New key"},
+    "keys.create_submit": {"de": "Schlüssel erstellen", "en": "Create the key"},
+    "keys.name_hint": {
+        "de": "Wofür ist er? Zum Beispiel: Import-Skript",
+        "en": "What is it for? E.g. import script",
+    },
+    "keys.name_bad": {"de": "Geben Sie dem Schlüssel einen Namen.", "en": "Give the key a name."},
+    "keys.made": {"de": "Der neue Schlüssel", "en": "The new key"},
+    "keys.made_once": {
+        "de": "Kopieren Sie ihn jetzt: er wird nie wieder angezeigt.",
+        "en": "Copy it now: it will never be shown again.",
+    },
+    "keys.done.revoked": {"de": "Der Schlüssel ist gesperrt.", "en": "The key has been revoked."},
+    "keys.revoked_already": {"de": "Dieser Schlüssel ist gesperrt.", "en": "This key is revoked."},
+    "dashboard.signed_in_as": {"de": "Angemeldet als", "en": "Signed in as"},
+    "dashboard.sites": {"de": "Standorte", "en": "Sites"},
+    "dashboard.no_sites": {
+        "de": "Noch keine Standorte. Sie legen sie bald hier an; bis dahin über die API.",
+        "en": "No sites yet. You will soon add them here; until then through the API.",
+    },
+    "dashboard.ok": {"de": "In Ordnung", "en": "All well"},
+    "dashboard.attention": {"de": "Bitte ansehen", "en": "Needs attention"},
+    "dashboard.pages": {"de": "Seiten", "en": "Pages"},
+    "dashboard.page": {"de": "Seite", "en": "Page"},
+    "dashboard.previous": {"de": "Zurück", "en": "Previous"},
+    "dashboard.next": {"de": "Weiter", "en": "Next"},
+    "state.OK": {
+        "de": "Alle Beacons in der letzten Stunde gehört.",
+        "en": "All beacons heard in the last hour.",
+    },
+    "state.NO_BEACONS": {"de": "Noch keine Beacons eingetragen.", "en": "No beacons registered yet."},
+    "advice.NO_BEACONS": {
+        "de": "Tragen Sie den ersten Beacon ein, damit Vorbeigehende Ihre Aufrufe sehen.",
+        "en": "Register the first beacon so that passers-by see your prompts.",
+    },
+    "state.NEVER_SEEN": {
+        "de": "Beacon „{name}“ wurde noch nie gehört.",
+        "en": "Beacon '{name}' has never been heard.",
+    },
+    "advice.NEVER_SEEN": {
+        "de": "Ist er eingeschaltet und in Reichweite eines Agenten?",
+        "en": "Is it switched on and within reach of an agent?",
+    },
+    "state.SILENT": {
+        "de": "Beacon „{name}“ still seit {since}.",
+        "en": "Beacon '{name}' silent since {since}.",
+    },
+    "advice.SILENT": {
+        "de": "Sehen Sie nach, ob er noch an seinem Platz ist und Strom hat.",
+        "en": "Check that it is still in place and has power.",
+    },
+    "state.LOW_BATTERY": {
+        "de": "Batterie von Beacon „{name}“ schwach.",
+        "en": "Battery of beacon '{name}' low.",
+    },
+    "advice.LOW_BATTERY": {"de": "Wechseln Sie die Batterie bald.", "en": "Replace the battery soon."},
+    "state.AGENT_SILENT": {
+        "de": "Agent „{name}“ offline seit {since}.",
+        "en": "Agent '{name}' offline since {since}.",
+    },
+    "advice.AGENT_SILENT": {
+        "de": "Prüfen Sie Strom und Netzwerk des kleinen Rechners am Standort.",
+        "en": "Check the power and network of the small computer at the site.",
+    },
+    "state.AGENT_NEVER_HEARD": {
+        "de": "Agent „{name}“ hat sich noch nie gemeldet.",
+        "en": "Agent '{name}' has never reported.",
+    },
+    "advice.AGENT_NEVER_HEARD": {
+        "de": "Ist er eingerichtet, eingeschaltet und mit dem Internet verbunden?",
+        "en": "Is it installed, switched on and connected to the internet?",
+    },
+    "state.SCANNER_DOWN": {
+        "de": "Agent „{name}“ hört keine Beacons.",
+        "en": "Agent '{name}' hears no beacons.",
+    },
+    "advice.SCANNER_DOWN": {
+        "de": "Starten Sie den Rechner neu; hilft das nicht, prüfen Sie Bluetooth.",
+        "en": "Restart the computer; if that does not help, check its Bluetooth.",
+    },
+    "state.OUTBOX_FAILING": {
+        "de": "Agent „{name}“ kann seine Daten nicht speichern.",
+        "en": "Agent '{name}' cannot store its data.",
+    },
+    "advice.OUTBOX_FAILING": {
+        "de": "Die Speicherkarte ist vielleicht voll oder defekt.",
+        "en": "Its memory card may be full or failing.",
+    },
+    "state.OUTBOX_DROPPING": {
+        "de": "Agent „{name}“ musste Daten verwerfen.",
+        "en": "Agent '{name}' had to drop data.",
+    },
+    "advice.OUTBOX_DROPPING": {
+        "de": "Er war lange ohne Netz; prüfen Sie seine Verbindung.",
+        "en": "It was offline for long; check its connection.",
+    },
+    "state.BATCHES_SET_ASIDE": {
+        "de": "Agent „{name}“ hat Daten zurückgestellt, die der Server ablehnte.",
+        "en": "Agent '{name}' set aside data the server refused.",
+    },
+    "advice.BATCHES_SET_ASIDE": {
+        "de": "Aktualisieren Sie den Agenten auf die neueste Version.",
+        "en": "Update the agent to the newest version.",
+    },
+    "when.never": {"de": "nie", "en": "never"},
+    "weekday.0": {"de": "Montag", "en": "Monday"},
+    "weekday.1": {"de": "Dienstag", "en": "Tuesday"},
+    "weekday.2": {"de": "Mittwoch", "en": "Wednesday"},
+    "weekday.3": {"de": "Donnerstag", "en": "Thursday"},
+    "weekday.4": {"de": "Freitag", "en": "Friday"},
+    "weekday.5": {"de": "Samstag", "en": "Saturday"},
+    "weekday.6": {"de": "Sonntag", "en": "Sunday"},
 }
 
 

@@ -62,6 +62,7 @@ class Ours:
             "beacon_id": beacon["id"],
             "prompt_id": prompt["id"],
             "agent_id": agent["id"],
+            "key_id": (await b.json("GET", "/v1/admin/keys", 200))["keys"][0]["id"],
         }
         self.token, self.revoked_token = agent["token"], gone["token"]
         self.secrets = [
@@ -171,9 +172,9 @@ async def test_keys_are_stored_hashed_and_looked_up_by_hash(
     for secret in (backend.admin_key, ours.token, ours.revoked_token):
         assert secret.encode() not in raw and secret[4:].encode() not in raw
     with sqlite3.connect(db) as conn:
-        stored = {row[0] for row in conn.execute("SELECT key_hash FROM orgs")}
+        stored = {row[0] for row in conn.execute("SELECT key_hash FROM admin_keys")}
         assert hashlib.sha256(backend.admin_key.encode()).digest() in stored
-        for table, column in (("orgs", "key_hash"), ("agents", "token_hash")):
+        for table, column in (("admin_keys", "key_hash"), ("agents", "token_hash")):
             plan = " ".join(
                 str(r)
                 for r in conn.execute(
@@ -181,7 +182,8 @@ async def test_keys_are_stored_hashed_and_looked_up_by_hash(
                 )
             )
             assert "USING" in plan and "INDEX" in plan, plan  # a search on an index, not a scan
-    assert SqliteStorage.org_for_key.__code__.co_consts.count("SELECT id FROM orgs WHERE key_hash = ?") == 1
+    lookup = "SELECT org_id FROM admin_keys WHERE key_hash = ? AND revoked_at IS NULL"
+    assert SqliteStorage.org_for_key.__code__.co_consts.count(lookup) == 1
 
     catalog = backend.client.app[STATE].catalog
     key = backend.admin_key

@@ -3,7 +3,9 @@
 `SqliteStorage` is `SqliteBase` (connections, transactions, migrations: `connection.py`) with one
 mixin per job:
 
-- `admin.py`: what site staff change (organisations, sites, beacons, prompts, agents);
+- `admin.py`: what site staff change (sites, beacons, prompts, agents);
+- `keys.py`: organisations and their admin keys;
+- `people.py`: people, memberships, sessions and one-time links;
 - `reads.py`: the public API's and the agents' reads (beacons by key, sites and prompts, nearby);
 - `ingest.py`: sighting batches, heartbeats, prompt events, the purge;
 - `stats.py`: a site's health and hourly counts;
@@ -18,11 +20,13 @@ from __future__ import annotations
 from backend.storage.sqlite.admin import AdminWrites
 from backend.storage.sqlite.distance import DistanceModels
 from backend.storage.sqlite.ingest import Ingest
+from backend.storage.sqlite.keys import AdminKeys
+from backend.storage.sqlite.people import People
 from backend.storage.sqlite.reads import PublicReads
 from backend.storage.sqlite.stats import Stats
 
 __all__ = ["SqliteStorage"]
 
 
-class SqliteStorage(AdminWrites, PublicReads, Ingest, Stats, DistanceModels):
+class SqliteStorage(AdminWrites, AdminKeys, People, PublicReads, Ingest, Stats, DistanceModels):
     """`backend.storage.Storage` on one SQLite file (see the mixins for each job)."""

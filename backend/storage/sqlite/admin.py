@@ -1,4 +1,4 @@
-"""What site staff change through the admin API: organisations, sites, beacons, prompts and agents."""
+"""What site staff change through the admin API: sites, beacons, prompts and agents."""
 
 from __future__ import annotations
 
@@ -42,12 +42,6 @@ from backend.storage.sqlite.records import AGENT, BEACON, PROMPT, SITE
 
 class AdminWrites(SqliteBase):
     # --- organisations ---------------------------------------------------------------------------
-
-    async def create_org(self, name: str, key_hash: bytes, now: float) -> int:
-        async with self._write() as db:
-            return await insert(
-                db, "INSERT INTO orgs (name, key_hash, created_at) VALUES (?, ?, ?)", (name, key_hash, now)
-            )
 
     async def org(self, org_id: int) -> Org:
         row = await fetch_one(self._r, "SELECT id, name, link_domains FROM orgs WHERE id = ?", (org_id,))

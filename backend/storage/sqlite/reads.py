@@ -51,10 +51,6 @@ _REGIONS_SELECT = """
 class PublicReads(SqliteBase):
     # --- credentials -----------------------------------------------------------------------------
 
-    async def org_for_key(self, key_hash: bytes) -> int | None:
-        org_id = self._value("SELECT id FROM orgs WHERE key_hash = ?", (key_hash,))
-        return None if org_id is None else int(org_id)
-
     async def agent_for_token(self, token_hash: bytes) -> AgentPrincipal | None:
         row = self._one(
             f"SELECT {AGENT_PRINCIPAL.sql} FROM agents a JOIN sites s ON s.id = a.site_id"

@@ -167,6 +167,60 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     """
     ALTER TABLE orgs ADD COLUMN link_domains TEXT NOT NULL DEFAULT '';
     """,
+    # 7: accounts for people (people, memberships, sessions, one-time links) and several named admin keys
+    # per organisation. orgs.key_hash is no longer read: SQLite cannot drop a UNIQUE column, and
+    # rebuilding orgs needs foreign keys off, outside a migration's transaction; so the old column
+    # keeps a random placeholder and admin_keys is the only place a key is looked up.
+    """
+    CREATE TABLE admin_keys (
+        id INTEGER PRIMARY KEY,
+        org_id INTEGER NOT NULL REFERENCES orgs(id),
+        name TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        key_hash BLOB NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        last_used_at REAL,
+        revoked_at REAL
+    );
+    CREATE INDEX admin_keys_org ON admin_keys(org_id);
+    INSERT INTO admin_keys (org_id, name, prefix, key_hash, created_at)
+        SELECT id, 'admin key', '', key_hash, created_at FROM orgs;
+    UPDATE orgs SET key_hash = randomblob(32);
+    CREATE TABLE people (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        password_hash TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE memberships (
+        person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        org_id INTEGER NOT NULL REFERENCES orgs(id),
+        role TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (person_id, org_id)
+    );
+    CREATE INDEX memberships_org ON memberships(org_id);
+    CREATE TABLE sessions (
+        id_hash BLOB PRIMARY KEY,
+        person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        org_id INTEGER NOT NULL REFERENCES orgs(id),
+        csrf TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        last_seen REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE INDEX sessions_person ON sessions(person_id);
+    CREATE TABLE links (
+        token_hash BLOB PRIMARY KEY,
+        kind TEXT NOT NULL,
+        person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        org_id INTEGER REFERENCES orgs(id),
+        role TEXT,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        used_at REAL
+    );
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
