@@ -189,14 +189,7 @@ class AdminWrites(SqliteBase):
         return [records.beacon(BEACON.record(r)) for r in rows]
 
     async def get_beacon(self, org_id: int, site_id: int, beacon_id: int) -> Beacon:
-        row = await fetch_one(
-            self._r,
-            f"SELECT {BEACON.sql} FROM beacons b JOIN sites s ON s.id = b.site_id"
-            " WHERE b.id = ? AND b.site_id = ? AND s.org_id = ?",
-            (beacon_id, site_id, org_id),
-        )
-        if row is None:
-            raise NotFound(f"beacon {beacon_id} not found")
+        row = await self._row_at_site(BEACON, "beacons", "beacon", beacon_id, site_id, org_id)
         return records.beacon(BEACON.record(row))
 
     async def update_beacon(self, org_id: int, site_id: int, beacon_id: int, patch: BeaconPatch) -> Beacon:
@@ -241,15 +234,9 @@ class AdminWrites(SqliteBase):
         return [records.prompt(r) for r in rows]
 
     async def get_prompt(self, org_id: int, site_id: int, prompt_id: int) -> Prompt:
-        row = await fetch_one(
-            self._r,
-            f"SELECT {PROMPT.sql} FROM prompts p JOIN sites s ON s.id = p.site_id"
-            " WHERE p.id = ? AND p.site_id = ? AND s.org_id = ?",
-            (prompt_id, site_id, org_id),
+        return records.prompt(
+            await self._row_at_site(PROMPT, "prompts", "prompt", prompt_id, site_id, org_id)
         )
-        if row is None:
-            raise NotFound(f"prompt {prompt_id} not found")
-        return records.prompt(row)
 
     async def update_prompt(
         self, org_id: int, site_id: int, prompt_id: int, patch: PromptPatch, now: float
@@ -294,15 +281,7 @@ class AdminWrites(SqliteBase):
         return [records.agent(r) for r in rows]
 
     async def get_agent(self, org_id: int, site_id: int, agent_id: int) -> Agent:
-        row = await fetch_one(
-            self._r,
-            f"SELECT {AGENT.sql} FROM agents a JOIN sites s ON s.id = a.site_id"
-            " WHERE a.id = ? AND a.site_id = ? AND s.org_id = ?",
-            (agent_id, site_id, org_id),
-        )
-        if row is None:
-            raise NotFound(f"agent {agent_id} not found")
-        return records.agent(row)
+        return records.agent(await self._row_at_site(AGENT, "agents", "agent", agent_id, site_id, org_id))
 
     async def update_agent(self, org_id: int, site_id: int, agent_id: int, patch: AgentPatch) -> Agent:
         agent = await self.get_agent(org_id, site_id, agent_id)

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from backend.errors import NotFound
+from backend.storage.sqlite.columns import Columns
 from backend.storage.sqlite.schema import MIGRATIONS
 
 T = TypeVar("T")
@@ -128,6 +129,23 @@ class SqliteBase:
         sql = "SELECT 1 FROM sites WHERE id = ? AND org_id = ?"
         if await fetch_value(self._r, sql, (site_id, org_id)) is None:
             raise NotFound(f"site {site_id} not found")
+
+    async def _row_at_site(
+        self, columns: Columns, table: str, what: str, row_id: int, site_id: int, org_id: int
+    ) -> Sequence[Any]:
+        """The row `row_id` of `table` (aliased as `columns` are) if it is at this site of this
+        organisation; NotFound naming `what` otherwise, so another organisation's ids answer 404."""
+        alias = columns.columns[0].partition(".")[0]
+        row = await fetch_one(
+            self._r,
+            f"SELECT {columns.sql} FROM {table} {alias} JOIN sites s ON s.id = {alias}.site_id"
+            f" WHERE {alias}.id = ? AND {alias}.site_id = ? AND s.org_id = ?",
+            (row_id, site_id, org_id),
+        )
+        if row is None:
+            raise NotFound(f"{what} {row_id} not found")
+        found: Sequence[Any] = row
+        return found
 
     # --- writes ----------------------------------------------------------------------------------
 
