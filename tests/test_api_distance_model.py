@@ -4,9 +4,12 @@ site's exponent, resolve uses it, and the health shows the fit and MOVED."""
 from __future__ import annotations
 
 import math
+import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
+
+import pytest
 
 from tests.conftest import Backend
 from tests.test_api_agent import agent_site
@@ -95,3 +98,29 @@ async def test_typed_exponent_and_refusals(backend: Backend) -> None:
     await backend.json("PUT", url, 404, json=foreign)
     stranger = await backend.new_org()
     await backend.json("GET", url, 404, key=stranger)
+
+
+async def test_batches_refit_their_site_at_most_once_a_minute(backend: Backend) -> None:
+    """A refit reads up to a day of windows; an agent's batch every 30 s must not pay for one each."""
+    site, token, keys = await agent_site(backend, minors=1)
+    agent = (await backend.json("GET", f"/v1/admin/sites/{site}/agents", 200))["agents"][0]["id"]
+    beacon = (await backend.json("GET", f"/v1/admin/sites/{site}/beacons", 200))["beacons"][0]["id"]
+    typed = {"agent_distances": [{"agent_id": agent, "beacon_id": beacon, "distance_m": 4.0}]}
+    await backend.json("PUT", f"/v1/admin/sites/{site}/distance-model", 200, json=typed)
+    await deliver(backend, token, keys[0], 30)
+
+    def fitted() -> float | None:
+        with sqlite3.connect(backend.settings.db) as db:
+            row = db.execute("SELECT fitted_exponent FROM distance_models WHERE site_id = ?", (site,))
+            return cast(float | None, row.fetchone()[0])
+
+    assert fitted() == pytest.approx(N_STREET)
+    backend.clock.advance(60)
+    await deliver(backend, token, keys[0], 1)  # refits (a minute since the last), then ...
+    with sqlite3.connect(backend.settings.db) as db:
+        db.execute("UPDATE distance_models SET fitted_exponent = NULL WHERE site_id = ?", (site,))
+    await deliver(backend, token, keys[0], 1)  # ... 30 s later: no refit
+    assert fitted() is None
+    backend.clock.advance(1)
+    await deliver(backend, token, keys[0], 1)  # over a minute after the last refit: refits again
+    assert fitted() == pytest.approx(N_STREET)

@@ -61,7 +61,7 @@ async def sightings(call: Call) -> SightingAck:
         state.metrics.sightings.inc(result.accepted)
         state.metrics.sightings_ignored.inc(ignored)
         if result.accepted:
-            await distance.refit(state, principal.site_id)
+            await distance.refit_after_batch(state, principal.site_id)
     return SightingAck(
         accepted=result.accepted,
         ignored=ignored,

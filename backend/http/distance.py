@@ -15,7 +15,8 @@ from backend.models import Calibration, CalibrationPair, DistanceModel, Distance
 async def refit(state: AppState, site_id: int) -> Fit | None:
     """Fit the site's model from its agents' windows and store it; None when no agent is calibrated.
 
-    Runs after each batch an agent delivers; resolve sees the new fit within the catalog's TTL.
+    Runs after an agent's batch (`refit_after_batch`) and when staff change the typed distances;
+    resolve sees the new fit within the catalog's TTL.
     """
     now = state.clock()
     windows = await state.storage.calibration_windows(site_id, now - FIT_SPAN_S)
@@ -24,6 +25,14 @@ async def refit(state: AppState, site_id: int) -> Fit | None:
     result = fit(windows, now)
     await state.storage.store_fit(site_id, result.path_loss_exponent, result.tx_power)
     return result
+
+
+async def refit_after_batch(state: AppState, site_id: int) -> None:
+    """`refit` after an agent's batch, at most once every REFIT_EVERY_S a site (per process)."""
+    now = state.clock()
+    if state.refitted.get(site_id, now) is None:
+        state.refitted.put(site_id, True, now)
+        await refit(state, site_id)
 
 
 async def current(state: AppState, org_id: int, site_id: int) -> DistanceModel:

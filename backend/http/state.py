@@ -15,12 +15,15 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 
-from backend.catalog import Catalog
+from backend.catalog import Catalog, TtlCache
 from backend.clients import Networks, client_address, client_key, networks, trusted_proxies, within
 from backend.config import Settings
 from backend.events import EventCaps
 from backend.ratelimit import RateLimiter
 from backend.storage import Storage
+
+# A site's distance model is refitted from its agents' windows at most this often (per process).
+REFIT_EVERY_S: Final = 60.0
 
 LATENCY_BUCKETS_S: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0)
 
@@ -88,6 +91,9 @@ class AppState:
     limiter: RateLimiter
     event_caps: EventCaps
     metrics: Metrics = field(default_factory=Metrics)
+    # Sites refitted in the last REFIT_EVERY_S: a refit reads up to a day of windows, so an agent's
+    # batch every 30 s refits its site at most once a minute.
+    refitted: TtlCache[int, bool] = field(default_factory=lambda: TtlCache(100_000, REFIT_EVERY_S))
     # Clients are told apart by a keyed hash of their address that lives only in this process's memory.
     _client_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
