@@ -38,10 +38,10 @@ async def refit_after_batch(state: AppState, site_id: int) -> None:
 async def current(state: AppState, org_id: int, site_id: int) -> DistanceModel:
     """What staff typed, what the agents fitted, and which exponent resolve uses."""
     typed = await state.storage.distance_settings(org_id, site_id)
-    now = state.clock()
-    result = fit(await state.storage.calibration_windows(site_id, now - FIT_SPAN_S), now)
-    if not typed.agent_distances:
-        result = Fit(None)
+    result = Fit(None)
+    if typed.agent_distances:  # else there are no windows to read: nothing says where an agent is
+        now = state.clock()
+        result = fit(await state.storage.calibration_windows(site_id, now - FIT_SPAN_S), now)
     return view(site_id, typed, result, state.settings.path_loss_exponent)
 
 
