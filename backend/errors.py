@@ -6,6 +6,7 @@ from __future__ import annotations
 class DomainError(Exception):
     status = 400
     title = "Bad request"
+    kind = "value_error"  # the `type` of the field error an HTTP answer lists
 
     def __init__(self, detail: str, *, field: tuple[str | int, ...] | None = None) -> None:
         super().__init__(detail)
@@ -28,3 +29,11 @@ class Exhausted(DomainError):
 
     status = 409
     title = "No identities left"
+
+
+class LinkRefused(DomainError):
+    """An action link outside the domains the instance's operator allows the organisation."""
+
+    status = 422
+    title = "Invalid request"
+    kind = "link_domain"

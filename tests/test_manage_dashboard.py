@@ -70,3 +70,17 @@ async def test_the_dashboard_pages_through_many_sites_and_shows_only_its_own(bac
     assert re.findall(r"Standort \d\d", second) == [f"Standort {n}" for n in range(PAGE_SIZE, PAGE_SIZE + 3)]
     for odd in ("0", "-1", "abc", "99", "\uff11"):  # the last a full-width 1
         assert "Standort" in await get(backend.client, f"/manage/?page={odd}")
+
+
+async def test_a_site_page_shows_its_own_sites_tabs_and_404s_for_another_organisations(
+    backend: Backend,
+) -> None:
+    mine = await backend.json("POST", "/v1/admin/sites", 201, json={**SITE, "name": "Hospiz <am> Park"})
+    other = await backend.new_org()
+    theirs = await backend.json("POST", "/v1/admin/sites", 201, key=other, json={**SITE, "name": "Fremd"})
+    await sign_up(backend.client, await setup_path(backend))
+    page = await get(backend.client, f"/manage/sites/{mine['id']}?lang=en")
+    assert "Hospiz &lt;am&gt; Park" in page and "<am>" not in page
+    assert f'href="/manage/sites/{mine["id"]}" aria-current="page">Settings' in page
+    assert "Fremd" not in await get(backend.client, f"/manage/sites/{theirs['id']}", 404)
+    await get(backend.client, "/manage/sites/999999", 404)

@@ -424,6 +424,23 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     "weekday.4": {"de": "Freitag", "en": "Friday"},
     "weekday.5": {"de": "Samstag", "en": "Saturday"},
     "weekday.6": {"de": "Sonntag", "en": "Sunday"},
+    # --- a site's pages and their tabs (backend/web/manage/site.py) ---
+    "tab.nav": {"de": "Bereiche des Standorts", "en": "Parts of the site"},
+    "tab.settings": {"de": "Einstellungen", "en": "Settings"},
+    "tab.beacons": {"de": "Beacons", "en": "Beacons"},
+    "tab.prompts": {"de": "Aufrufe", "en": "Prompts"},
+    "tab.agents": {"de": "Agenten", "en": "Agents"},
+    "tab.numbers": {"de": "Zahlen", "en": "Numbers"},
+    "site.field.kind": {"de": "Art", "en": "Kind"},
+    "site.field.address": {"de": "Adresse", "en": "Address"},
+    "site.field.position": {"de": "Position", "en": "Position"},
+    "site.field.timezone": {"de": "Zeitzone", "en": "Time zone"},
+    # --- site settings and map (backend/web/manage/site.py) ---
+    # --- beacons (backend/web/manage/beacons.py) ---
+    # --- agents (backend/web/manage/agents.py) ---
+    # --- prompts (backend/web/manage/prompts.py) ---
+    # --- numbers and alerts (backend/web/manage/numbers.py, backend/alerts) ---
+    # --- end of the staff pages' sections ---
 }
 
 

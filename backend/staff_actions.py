@@ -1,0 +1,172 @@
+"""What staff do to their organisation: one set of rules for the admin API and the staff pages.
+
+`backend.http.admin` (programs with an admin key) and `backend.web.manage` (people signed in)
+both change sites, beacons, prompts and agents through these functions, so a rule — a link
+outside the allowed domains, a merged prompt that no longer holds, the read cache cleared after
+every change — is written once. Every lookup is scoped by the organisation: another
+organisation's ids raise `NotFound`, exactly like ids that do not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from backend import auth
+from backend.errors import LinkRefused
+from backend.http import distance
+from backend.http.state import AppState
+from backend.link_domains import link_allowed
+from backend.models import (
+    Agent,
+    AgentCreated,
+    AgentIn,
+    AgentPatch,
+    Beacon,
+    BeaconIn,
+    BeaconPatch,
+    HourlyEvents,
+    HourlySightings,
+    Prompt,
+    PromptIn,
+    PromptPatch,
+    Site,
+    SiteHealth,
+    SiteIn,
+    SitePatch,
+    SiteStats,
+)
+from backend.site_health import site_health as site_health_of
+from beacon_agent.contract.wire import PromptEventType
+
+# --- sites ---
+
+
+async def create_site(state: AppState, org: int, site: SiteIn) -> Site:
+    made = await state.storage.create_site(org, site, state.clock())
+    state.catalog.invalidate()
+    return made
+
+
+async def update_site(state: AppState, org: int, site_id: int, patch: SitePatch) -> Site:
+    site = await state.storage.update_site(org, site_id, patch)
+    state.catalog.invalidate()
+    return site
+
+
+async def delete_site(state: AppState, org: int, site_id: int) -> None:
+    await state.storage.delete_site(org, site_id)
+    state.catalog.invalidate()
+
+
+# --- beacons ---
+
+
+async def create_beacon(state: AppState, org: int, site_id: int, beacon: BeaconIn) -> Beacon:
+    made = await state.storage.create_beacon(org, site_id, beacon, state.clock())
+    state.catalog.invalidate()
+    return made
+
+
+async def update_beacon(
+    state: AppState, org: int, site_id: int, beacon_id: int, patch: BeaconPatch
+) -> Beacon:
+    beacon = await state.storage.update_beacon(org, site_id, beacon_id, patch)
+    state.catalog.invalidate()
+    return beacon
+
+
+async def decommission_beacon(state: AppState, org: int, site_id: int, beacon_id: int) -> None:
+    await state.storage.decommission_beacon(org, site_id, beacon_id)
+    state.catalog.invalidate()
+
+
+# --- prompts ---
+
+
+async def check_link(state: AppState, org: int, url: str | None) -> None:
+    """Refuse an action link outside the domains the instance's operator allows this organisation."""
+    if url is None:
+        return
+    domains = (await state.storage.org(org)).link_domains
+    if not link_allowed(url, domains):
+        allowed = ", ".join(domains)
+        raise LinkRefused(
+            f"this organisation's links may only go to {allowed} (or their subdomains)", field=("action_url",)
+        )
+
+
+async def create_prompt(state: AppState, org: int, site_id: int, prompt: PromptIn) -> Prompt:
+    await check_link(state, org, prompt.action_url)
+    made = await state.storage.create_prompt(org, site_id, prompt, state.clock())
+    state.catalog.invalidate()
+    return made
+
+
+async def update_prompt(
+    state: AppState, org: int, site_id: int, prompt_id: int, patch: PromptPatch
+) -> Prompt:
+    """Raises pydantic's `ValidationError` when the patch is valid alone but not with the prompt it
+    changes (a `valid_until` before the stored `valid_from`): the merged prompt is checked again."""
+    await check_link(state, org, patch.action_url)
+    prompt = await state.storage.update_prompt(org, site_id, prompt_id, patch, state.clock())
+    state.catalog.invalidate()
+    return prompt
+
+
+async def delete_prompt(state: AppState, org: int, site_id: int, prompt_id: int) -> None:
+    await state.storage.delete_prompt(org, site_id, prompt_id)
+    state.catalog.invalidate()
+
+
+# --- agents ---
+
+
+async def create_agent(state: AppState, org: int, site_id: int, agent: AgentIn) -> AgentCreated:
+    """The agent with its token: the only time the token is seen, since only its hash is kept."""
+    token = auth.new_secret(auth.AGENT_PREFIX)
+    made = await state.storage.create_agent(org, site_id, agent, auth.secret_hash(token))
+    state.catalog.invalidate()
+    return AgentCreated(**made.model_dump(), token=token)
+
+
+async def update_agent(state: AppState, org: int, site_id: int, agent_id: int, patch: AgentPatch) -> Agent:
+    agent = await state.storage.update_agent(org, site_id, agent_id, patch)
+    state.catalog.invalidate()
+    return agent
+
+
+# --- health and numbers ---
+
+
+async def site_health(state: AppState, org: int, site_id: int) -> SiteHealth:
+    model = await distance.current(state, org, site_id)
+    return await site_health_of(state.storage, state.settings, org, site_id, state.clock(), model)
+
+
+async def site_stats(
+    state: AppState, org: int, site_id: int, since: datetime | None, until: datetime | None
+) -> SiteStats:
+    """Hourly sightings and prompt events; without bounds, the week up to now."""
+    until = until or state.now()
+    since = since or _week_before(until)
+    span = (org, site_id, since.timestamp(), until.timestamp())
+    sightings = [
+        HourlySightings(hour=_hour(c.hour), beacon_key=c.key, sightings=c.a, advertisements=c.b)
+        for c in await state.storage.sighting_counts(*span)
+    ]
+    events = [
+        HourlyEvents(hour=_hour(c.hour), type=PromptEventType(c.key), prompt_id=c.a, count=c.b)
+        for c in await state.storage.event_counts(*span)
+    ]
+    return SiteStats(site_id=site_id, since=since, until=until, sightings=sightings, prompt_events=events)
+
+
+def _hour(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def _week_before(moment: datetime) -> datetime:
+    try:
+        return moment - timedelta(days=7)
+    except OverflowError:  # `until` in the first week of year 1
+        return datetime.min.replace(tzinfo=UTC)
