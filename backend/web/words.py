@@ -439,6 +439,9 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     # --- beacons (backend/web/manage/beacons.py) ---
     # --- agents (backend/web/manage/agents.py) ---
     # --- prompts (backend/web/manage/prompts.py) ---
+    # The prompt card's own words (backend/web/card.py): the app, the public page and the preview.
+    "card.more": {"de": "Mehr erfahren", "en": "Read more"},
+    "card.dismiss": {"de": "Kein Interesse", "en": "Not interested"},
     # --- numbers and alerts (backend/web/manage/numbers.py, backend/alerts) ---
     # --- end of the staff pages' sections ---
 }
