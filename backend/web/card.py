@@ -28,8 +28,8 @@ _ENV: Final = jinja2.Environment(
 @dataclass(frozen=True, slots=True)
 class Card:
     """What a card shows. `more` folds the body under a summary with that label and `dismiss`
-    adds the "not interested" button, as the app does; `template` renders every part, empty ones
-    hidden, for a script to fill."""
+    adds the "not interested" button, as the app does (`opened`: as after a tap on the summary);
+    `template` renders every part, empty ones hidden, for a script to fill."""
 
     lang: str
     title: str = ""
@@ -41,6 +41,7 @@ class Card:
     more: str | None = None
     dismiss: str | None = None
     heading: str = "h2"
+    opened: bool = False
     template: bool = False
 
     @property
