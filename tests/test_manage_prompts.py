@@ -22,14 +22,14 @@ WEDNESDAY_NOON = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)  # 13:00 at the site, 
 FORM = {
     "kind": "volunteer",
     "title_de": "Vorlesen im Hospiz",
-    "body_de": "Wir suchen Menschen, die vorlesen.\nEinmal die Woche.",
+    "body_de": "Wir suchen Menschen, die vorlesen.\r\nEinmal die Woche.",  # CR LF, as browsers send it
     "action_label_de": "Mitmachen",
     "title_en": "Read aloud at the hospice",
     "body_en": "We are looking for readers.",
     "action_label_en": "",
     "action_url": "https://hospiz.example/lesen",
     "max_distance_m": "20",
-    "schedule": "Mo-Fr 09:00-17:00\nSa, So 10:00-14:00",
+    "schedule": "Mo-Fr 09:00-17:00\r\nSa, So 10:00-14:00",
     "valid_from": "",
     "valid_until": "",
     "priority": "0",
@@ -47,7 +47,7 @@ async def _site(backend: Backend) -> tuple[int, str]:
     return site["id"], f"/manage/sites/{site['id']}/prompts"
 
 
-async def _resolved(backend: Backend) -> list[str]:
+async def resolved_titles(backend: Backend) -> list[str]:
     """The prompt titles a phone right at the beacon is shown."""
     body = {"observations": [{"beacon": BEACON, "rssi": -59}], "lang": "de"}
     async with backend.client.post("/v1/resolve", json=body) as response:
@@ -102,28 +102,28 @@ async def test_a_prompt_is_written_in_the_form_saved_as_a_draft_then_published_a
     assert 'href="https://hospiz.example/lesen">Learn more</a>' in english  # the default label
     assert "Etwa vier Ladenfronten" in page  # what 20 m means on the street
 
-    assert await _resolved(backend) == []  # a draft: no phone sees it
+    assert await resolved_titles(backend) == []  # a draft: no phone sees it
     listed = await submit(
         backend.client, path + "/status", {"status": "published", "back": "list"}, page=prompts
     )
     assert "Der Aufruf ist veröffentlicht." in listed and "Veröffentlicht" in listed
     assert "Telefone in der Nähe sehen ihn jetzt." in listed
-    assert await _resolved(backend) == ["Vorlesen im Hospiz"]  # Wednesday 13:00: inside Mo-Fr 09-17
+    assert await resolved_titles(backend) == ["Vorlesen im Hospiz"]  # Wednesday 13:00: inside Mo-Fr 09-17
     backend.clock.advance(8 * 3600)  # 21:00 at the site
-    assert await _resolved(backend) == []
+    assert await resolved_titles(backend) == []
     assert "Gerade außerhalb seiner Zeiten" in await get(backend.client, path)
     # Without weekly times it shows whatever the hour.
     await submit(backend.client, path, {**FORM, "schedule": ""}, page=path)
-    assert await _resolved(backend) == ["Vorlesen im Hospiz"]
+    assert await resolved_titles(backend) == ["Vorlesen im Hospiz"]
 
     edited = await submit(
         backend.client, path, {**FORM, "schedule": "", "title_de": "Vorlesen, neu"}, page=path
     )
     assert "Die Änderungen sind gespeichert." in edited
-    assert await _resolved(backend) == ["Vorlesen, neu"]
+    assert await resolved_titles(backend) == ["Vorlesen, neu"]
     withdrawn = await submit(backend.client, path + "/status", {"status": "draft", "back": "edit"}, page=path)
     assert "zurückgezogen" in withdrawn and "Veröffentlichen" in withdrawn
-    assert await _resolved(backend) == []
+    assert await resolved_titles(backend) == []
 
 
 async def test_every_mistake_is_named_on_its_field_and_nothing_typed_is_lost(backend: Backend) -> None:

@@ -573,6 +573,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "de": "So zeigt die Nahbei-App den Aufruf; die Vorschau folgt Ihrer Eingabe.",
         "en": "This is how the Nahbei app shows the prompt; the preview follows what you type.",
     },
+    "prompts.preview.jump": {"de": "Zur Vorschau auf dem Telefon", "en": "To the preview on a phone"},
     "prompts.preview.language": {"de": "Sprache des Telefons", "en": "Language of the phone"},
     "prompts.preview.empty": {
         "de": "Die Vorschau erscheint, sobald ein Titel da ist.",

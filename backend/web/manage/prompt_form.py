@@ -178,7 +178,8 @@ def read_form(
     errors: dict[str, str] = {}
     texts: dict[str, Any] = dict(other_texts or {})
     for code in LANGUAGES:
-        typed = {field: form.get(f"{field}_{code}", "").strip() for field in TEXT_FIELDS}
+        # Browsers send a textarea's line breaks as CR LF (HTML's form encoding); texts keep LF.
+        typed = {field: _lines(form.get(f"{field}_{code}", "")).strip() for field in TEXT_FIELDS}
         if any(typed.values()):
             texts[code] = typed
     if not texts:
@@ -211,7 +212,7 @@ def read_form(
                 body[name] = datetime.combine(day, time(), zone)
     line = 0
     try:
-        body["schedule"] = parse_schedule(form.get("schedule", "")) or None
+        body["schedule"] = parse_schedule(_lines(form.get("schedule", ""))) or None
     except BadSchedule as exc:
         errors["schedule"], line = "prompts.error.schedule", exc.line
     try:
@@ -221,6 +222,10 @@ def read_form(
             errors.setdefault(field_of(error["loc"]), f"prompts.error.{_key_of(error['loc'])}")
         prompt = None
     return FormResult(None if errors else prompt, errors, line)
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def field_of(loc: Sequence[str | int]) -> str:
