@@ -112,6 +112,20 @@ async def test_fill_in_watch_the_preview_publish_and_a_phone_is_shown_it(
     assert await page.locator("#preview-fallback").is_hidden()
     await check(page, f"manage-prompt-typing-{width}", 360 if width == "phone" else 1280)
 
+    # A link that is not https: the form comes back with the problem on the field, nothing lost.
+    await page.get_by_label(say["link"]).fill("http://hospiz.example/lesen")
+    await page.get_by_role("button", name=say["create"]).click()
+    alert = page.get_by_role("alert")
+    assert "https" in await alert.inner_text()
+    assert await page.get_by_label(say["link"]).get_attribute("aria-invalid") == "true"
+    assert await german.get_by_label(say["title"]).input_value() == "Vorlesen im Hospiz"
+    # Redrawn from what was typed, in the page's language again.
+    typed_title = "Vorlesen im Hospiz" if width == "phone" else "Read aloud at the hospice"
+    assert await phone.locator("article.card h2").inner_text() == typed_title
+    await check(page, f"manage-prompt-problem-{width}", 360 if width == "phone" else 1280)
+    await alert.get_by_role("link").click()
+    assert await page.evaluate("document.activeElement.id") == "action_url"
+    await page.get_by_label(say["link"]).fill("https://hospiz.example/lesen")
     await page.get_by_role("button", name=say["create"]).click()
     await page.wait_for_url(re.compile(r"done=created$"))
     assert await resolved_titles(backend) == []  # a draft
