@@ -75,8 +75,9 @@ def _base(site: Site) -> str:
     return f"/manage/sites/{site.id}/prompts"
 
 
-def _preview_language(request: web.Request, lang: str) -> str:
-    asked = request.query.get("preview")
+def _preview_language(request: web.Request, lang: str, form: Mapping[str, str]) -> str:
+    """`?preview=`, else the form's field (a refused form keeps the phone's language), else the page's."""
+    asked = request.query.get("preview") or form.get("preview")
     return asked if asked in LANGUAGES else lang
 
 
@@ -109,7 +110,7 @@ def _form_page(
 ) -> web.Response:
     state, lang = request.app[STATE], page_language(request)
     shown = values or form_values(prompt, site.timezone, lang)
-    preview_lang = _preview_language(request, lang)
+    preview_lang = _preview_language(request, lang, values or {})
     distance = _number(shown.get("max_distance_m", ""))
     context: dict[str, Any] = {
         "prompt": prompt,

@@ -58,6 +58,7 @@ function sayNearness() {
 
 function choose(code) {
   lang = code;
+  form.elements.preview.value = code; // a form sent back for a fix keeps the phone's language
   preview.querySelectorAll("[data-preview-lang]").forEach((link) => {
     if (link.dataset.previewLang === code) link.setAttribute("aria-current", "true");
     else link.removeAttribute("aria-current");
