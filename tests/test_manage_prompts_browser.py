@@ -78,12 +78,16 @@ async def test_fill_in_watch_the_preview_publish_and_a_phone_is_shown_it(
     )
     phone = page.locator("#preview [data-screen]")
     german = page.get_by_role("group", name="Deutsch" if width == "phone" else "German")
+    empty = await phone.inner_text()
     await german.get_by_label(say["title"]).press_sequentially("Vorlesen im Hospiz")
     assert await phone.locator("article.card h2").inner_text() == "Vorlesen im Hospiz"
     assert await phone.locator("article.card .where").inner_text() == "Hospiz am Park"
     if width == "desktop":  # a 360 px screen with the app's padding: the card as wide as on a phone
         box = await phone.locator("article.card").bounding_box()
         assert box["width"] == 360 - 2 * 16
+    await german.get_by_label(say["title"]).fill("")
+    assert await phone.locator("article.card").count() == 0 and await phone.inner_text() == empty
+    await german.get_by_label(say["title"]).fill("Vorlesen im Hospiz")
     await german.get_by_label(say["body"]).fill("Wir suchen Menschen, die vorlesen.\nEinmal die Woche.")
     assert await phone.locator(".body p").all_inner_texts() == [
         "Wir suchen Menschen, die vorlesen.",

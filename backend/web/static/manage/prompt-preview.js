@@ -32,7 +32,13 @@ function shownLanguage() {
 function draw() {
   const code = shownLanguage();
   fallback.hidden = code === null || code === lang;
-  if (code === null) return; // nothing to show yet: the page's own words say so
+  if (code === null) { // no title in any language: no card yet, as the app would show none
+    const empty = document.createElement("p");
+    empty.className = "muted";
+    empty.textContent = preview.dataset.empty;
+    screen.replaceChildren(empty);
+    return;
+  }
   const text = textIn(code);
   const url = value("action_url");
   const prompt = { lang: code, title: text.title, body: text.body, action: url ? { label: text.label || labels[code], url } : null };
