@@ -92,3 +92,7 @@ _.walker_position  # simulator.world.world.World (tests/test_world.py)
 # Read by the privacy notice's template (backend/web/templates/privacy.html).
 _.email  # backend.web.privacy.Controller
 _.dpo
+
+# Read by the prompt card's macro (backend/web/templates/card.html).
+_.more  # backend.web.card.Card
+_.dismiss

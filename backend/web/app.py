@@ -1,7 +1,8 @@
 """`/app/`: the companion as a progressive web app, its files served with the headers a PWA needs.
 
 The shell (static/app/: page, style, script, manifest, service worker, icon) is read once, at start,
-and kept gzipped as well, since aiohttp's static files are sent uncompressed. Each file carries an
+with the empty prompt cards written into the page (`backend.web.card`), and kept gzipped as well,
+since aiohttp's static files are sent uncompressed. Each file carries an
 ETag of its content and `Cache-Control: no-cache`: the browser asks again every time and gets a 304
 while nothing changed, so a new version is picked up at once. The service worker's cache is named
 after the hash of the whole shell (written into sw.js), so a new shell replaces the kept one.
@@ -18,6 +19,7 @@ from typing import Final
 
 from aiohttp import web
 
+from backend.web.card import card_templates
 from backend.web.icons import SIZES, icon_png
 from backend.web.render import STATIC, page
 
@@ -26,11 +28,15 @@ FOLDER: Final = STATIC / "app"
 SHELL: Final = {
     "": "index.html",
     "app.css": "app.css",
+    "card.css": "card.css",
     "app.js": "app.js",
+    "card.js": "card.js",
     "manifest.webmanifest": "manifest.webmanifest",
     "icon.svg": "icon.svg",
 }
 WORKER: Final = "sw.js"
+# Where index.html takes the empty prompt cards that card.js fills (`backend.web.card`).
+CARDS_MARK: Final = b"<!-- card templates -->"
 _TYPES: Final = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -71,6 +77,7 @@ def app_file(name: str, body: bytes) -> AppFile:
 def load_files(folder: Path = FOLDER) -> dict[str, AppFile]:
     """Every file of the app by its path under /app/, sw.js naming its cache after the shell."""
     shell = {path: (folder / name).read_bytes() for path, name in SHELL.items()}
+    shell[""] = shell[""].replace(CARDS_MARK, card_templates().encode())
     version = hashlib.sha256(b"".join(shell.values())).hexdigest()[:16]
     worker = (folder / WORKER).read_bytes().replace(b"__VERSION__", version.encode())
     files = {path: app_file(name, shell[path]) for path, name in SHELL.items()}

@@ -24,6 +24,7 @@ from backend.http.state import STATE
 from backend.models import Site
 from backend.prompts import language_preferences
 from backend.web import privacy
+from backend.web.card import public_card
 from backend.web.poster import poster_svg
 from backend.web.render import page, page_language, render
 from backend.web.words import LANGUAGES, word
@@ -57,8 +58,10 @@ def _cached(response: web.Response) -> web.Response:
 
 async def site_page(request: web.Request) -> web.Response:
     site = await _site(request)
-    context = {"site": site, "prompts": await _prompts(request, site), "base": f"/s/{site.slug}"}
-    return _cached(render(request, "site.html", context, cache=CACHED))
+    base, lang = f"/s/{site.slug}", page_language(request)
+    cards = [public_card(prompt, base, lang) for prompt in await _prompts(request, site)]
+    context = {"site": site, "cards": cards, "base": base}
+    return _cached(render(request, "site.html", context, cache=CACHED, lang=lang))
 
 
 async def follow(request: web.Request) -> web.StreamResponse:

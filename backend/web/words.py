@@ -439,6 +439,197 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     # --- beacons (backend/web/manage/beacons.py) ---
     # --- agents (backend/web/manage/agents.py) ---
     # --- prompts (backend/web/manage/prompts.py) ---
+    # The prompt card's own words (backend/web/card.py): the app, the public page and the preview.
+    "card.more": {"de": "Mehr erfahren", "en": "Read more"},
+    "card.dismiss": {"de": "Kein Interesse", "en": "Not interested"},
+    "prompts.new": {"de": "Neuer Aufruf", "en": "New prompt"},
+    "prompts.edit": {"de": "Aufruf bearbeiten", "en": "Edit prompt"},
+    "prompts.list.hint": {
+        "de": "Telefone zeigen nur veröffentlichte Aufrufe, und nur zu ihren Zeiten. Ein neuer Aufruf ist "
+        "ein Entwurf, bis Sie ihn veröffentlichen.",
+        "en": "Phones show only published prompts, and only at their times. A new prompt is a draft until "
+        "you publish it.",
+    },
+    "prompts.list.none": {
+        "de": "Dieser Standort hat noch keinen Aufruf.",
+        "en": "This site has no prompt yet.",
+    },
+    "prompts.list.state": {"de": "Stand", "en": "State"},
+    "prompts.list.actions": {"de": "Aktionen", "en": "Actions"},
+    "prompts.status.draft": {"de": "Entwurf", "en": "Draft"},
+    "prompts.status.published": {"de": "Veröffentlicht", "en": "Published"},
+    "prompts.status.archived": {"de": "Archiviert", "en": "Archived"},
+    "prompts.state.draft": {"de": "Telefone sehen ihn nicht.", "en": "Phones do not see it."},
+    "prompts.state.archived": {"de": "Telefone sehen ihn nicht.", "en": "Phones do not see it."},
+    "prompts.state.shown": {"de": "Telefone in der Nähe sehen ihn jetzt.", "en": "Phones nearby see it now."},
+    "prompts.state.not_yet": {
+        "de": "Noch nicht gültig: Telefone sehen ihn ab dem ersten Tag.",
+        "en": "Not valid yet: phones see it from its first day.",
+    },
+    "prompts.state.over": {
+        "de": "Abgelaufen: sein letzter Tag ist vorbei.",
+        "en": "Over: its last day has passed.",
+    },
+    "prompts.state.outside_times": {
+        "de": "Gerade außerhalb seiner Zeiten: Telefone sehen ihn zu den Wochenzeiten.",
+        "en": "Outside its times just now: phones see it at its weekly times.",
+    },
+    "prompts.publish": {"de": "Veröffentlichen", "en": "Publish"},
+    "prompts.withdraw": {"de": "Zurückziehen", "en": "Withdraw"},
+    "prompts.done.created": {
+        "de": "Der Aufruf ist gespeichert, als Entwurf: Telefone sehen ihn erst, wenn Sie ihn veröffentlichen.",
+        "en": "The prompt is saved, as a draft: phones see it once you publish it.",
+    },
+    "prompts.done.saved": {"de": "Die Änderungen sind gespeichert.", "en": "Your changes are saved."},
+    "prompts.done.published": {
+        "de": "Der Aufruf ist veröffentlicht.",
+        "en": "The prompt is published.",
+    },
+    "prompts.done.withdrawn": {
+        "de": "Der Aufruf ist zurückgezogen: Telefone sehen ihn nicht mehr.",
+        "en": "The prompt is withdrawn: phones no longer see it.",
+    },
+    "prompts.field.kind": {"de": "Art des Aufrufs", "en": "Kind of prompt"},
+    "prompts.field.title": {"de": "Titel", "en": "Title"},
+    "prompts.field.body": {"de": "Text", "en": "Text"},
+    "prompts.field.action_label": {"de": "Beschriftung des Knopfs", "en": "Button label"},
+    "prompts.field.action_url": {"de": "Link des Knopfs", "en": "Button link"},
+    "prompts.field.max_distance_m": {"de": "Wie nah (Meter)", "en": "How near (metres)"},
+    "prompts.field.schedule": {"de": "Wochenzeiten", "en": "Weekly times"},
+    "prompts.field.valid_from": {"de": "Erster Tag", "en": "First day"},
+    "prompts.field.valid_until": {"de": "Letzter Tag", "en": "Last day"},
+    "prompts.field.priority": {"de": "Vorrang", "en": "Priority"},
+    "prompts.field.cooldown_min": {"de": "Pause (Minuten)", "en": "Pause (minutes)"},
+    "prompts.texts.de": {"de": "Auf Deutsch", "en": "In German"},
+    "prompts.texts.en": {"de": "Auf Englisch", "en": "In English"},
+    "prompts.texts.hint": {
+        "de": "Eine Sprache genügt. Ein Telefon in einer Sprache ohne Text zeigt die Sprache des Standorts.",
+        "en": "One language is enough. A phone in a language without text shows the site's language.",
+    },
+    "prompts.hint.action_label": {
+        "de": "Leer: „{label}“. Worte, kein Link.",
+        "en": "Empty: “{label}”. Words, not a link.",
+    },
+    "prompts.hint.action_url": {
+        "de": "Eine https-Adresse, etwa Ihre Seite zum Mitmachen. Leer: kein Knopf.",
+        "en": "An https address, such as your page for volunteers. Empty: no button.",
+    },
+    "prompts.hint.schedule": {
+        "de": "Eine Zeile je Zeitraum, etwa „Mo-Fr 09:00-17:00“ oder „Sa, So 10:00-14:00“. Leer: immer.",
+        "en": "One line per time, such as “Mon-Fri 09:00-17:00” or “Sat, Sun 10:00-14:00”. Empty: always.",
+    },
+    "prompts.hint.dates": {
+        "de": "Beide Tage zählen ganz mit, in der Zeitzone des Standorts ({zone}). Leer: ohne Anfang, ohne Ende.",
+        "en": "Both days count in full, in the site's time zone ({zone}). Empty: no start, no end.",
+    },
+    "prompts.hint.priority": {
+        "de": "Zeigt ein Standort mehrere Aufrufe, kommt der mit dem höheren Vorrang zuerst. Üblich: 0.",
+        "en": "When a site shows several prompts, the higher priority comes first. Usual: 0.",
+    },
+    "prompts.hint.cooldown_min": {
+        "de": "So lange zeigt ein Telefon den Aufruf nicht noch einmal. 60 ist eine Stunde, 1440 ein Tag.",
+        "en": "For this long a phone does not show the prompt again. 60 is an hour, 1440 a day.",
+    },
+    "prompts.hint.create": {
+        "de": "Gespeichert wird ein Entwurf: veröffentlichen Sie ihn danach mit einem Knopf.",
+        "en": "It is saved as a draft: publish it afterwards with one button.",
+    },
+    "prompts.hint.save": {
+        "de": "Ein veröffentlichter Aufruf zeigt die Änderung sofort.",
+        "en": "A published prompt shows the change at once.",
+    },
+    "prompts.create": {"de": "Als Entwurf speichern", "en": "Save as draft"},
+    "prompts.save": {"de": "Änderungen speichern", "en": "Save changes"},
+    "prompts.near.none": {
+        "de": "Leer: ohne Grenze. Jedes Telefon, das einen Beacon hört, zeigt ihn, oft noch 50 bis 100 m entfernt.",
+        "en": "Empty: no limit. Every phone that hears a beacon shows it, often 50 to 100 m away.",
+    },
+    "prompts.near.door": {
+        "de": "Direkt an der Tür: nur wer vor dem Eingang steht.",
+        "en": "At the door: only people standing at the entrance.",
+    },
+    "prompts.near.two_shops": {
+        "de": "Etwa zwei Ladenfronten: wer auf Ihrer Straßenseite vorbeigeht.",
+        "en": "About two shop fronts: people walking past on your side of the street.",
+    },
+    "prompts.near.across": {
+        "de": "Etwa vier Ladenfronten; auch wer auf der anderen Straßenseite geht, sieht ihn.",
+        "en": "About four shop fronts; people across the road see it too.",
+    },
+    "prompts.near.street": {
+        "de": "Ein Stück Straße von etwa zwölf Ladenfronten, beide Seiten.",
+        "en": "A stretch of street about a dozen shop fronts long, both sides.",
+    },
+    "prompts.near.block": {
+        "de": "Bis zur nächsten Ecke und darüber hinaus: auch wer Ihre Tür nicht sieht.",
+        "en": "To the next corner and beyond: people who cannot see your door too.",
+    },
+    "prompts.near.far": {
+        "de": "Weiter, als ein Beacon meist reicht: praktisch jedes Telefon, das ihn hört.",
+        "en": "Further than a beacon usually reaches: practically every phone that hears it.",
+    },
+    "prompts.preview": {"de": "Vorschau auf dem Telefon", "en": "Preview on a phone"},
+    "prompts.preview.hint": {
+        "de": "So zeigt die Nahbei-App den Aufruf; die Vorschau folgt Ihrer Eingabe.",
+        "en": "This is how the Nahbei app shows the prompt; the preview follows what you type.",
+    },
+    "prompts.preview.jump": {"de": "Zur Vorschau auf dem Telefon", "en": "To the preview on a phone"},
+    "prompts.preview.language": {"de": "Sprache des Telefons", "en": "Language of the phone"},
+    "prompts.preview.empty": {
+        "de": "Die Vorschau erscheint, sobald ein Titel da ist.",
+        "en": "The preview appears once there is a title.",
+    },
+    "prompts.preview.fallback": {
+        "de": "In dieser Sprache gibt es keinen Text: das Telefon zeigt eine andere.",
+        "en": "There is no text in this language: the phone shows another.",
+    },
+    "prompts.error.no_text": {
+        "de": "Geben Sie einen Titel ein, in mindestens einer Sprache.",
+        "en": "Enter a title, in at least one language.",
+    },
+    "prompts.error.title": {
+        "de": "Geben Sie einen Titel mit höchstens 120 Zeichen ein, ohne Steuerzeichen.",
+        "en": "Enter a title of at most 120 characters, without control characters.",
+    },
+    "prompts.error.body": {
+        "de": "Der Text ist zu lang oder enthält Steuerzeichen.",
+        "en": "The text is too long or contains control characters.",
+    },
+    "prompts.error.action_label": {
+        "de": "Die Beschriftung sind Worte mit höchstens 60 Zeichen, etwa „Mitmachen“, kein Link.",
+        "en": "The label is words of at most 60 characters, such as “Join us”, not a link.",
+    },
+    "prompts.error.action_url": {
+        "de": "Geben Sie eine öffentliche https-Adresse ein, etwa https://www.hospiz-am-park.de/helfen.",
+        "en": "Enter a public https address, such as https://www.hospice.example/help.",
+    },
+    "prompts.error.link_domain": {
+        "de": "Links dieser Einrichtung dürfen nur zu {domains} führen (oder deren Unterseiten).",
+        "en": "This organisation's links may only go to {domains} (or their subdomains).",
+    },
+    "prompts.error.kind": {"de": "Wählen Sie eine Art des Aufrufs.", "en": "Choose a kind of prompt."},
+    "prompts.error.max_distance_m": {
+        "de": "Geben Sie eine Zahl von Metern ein, größer als 0 und höchstens 10000, oder lassen Sie das Feld leer.",
+        "en": "Enter a number of metres above 0 and at most 10000, or leave the field empty.",
+    },
+    "prompts.error.schedule": {
+        "de": "Zeile {line} ist nicht zu lesen: schreiben Sie Tage und Uhrzeiten wie „Mo-Fr 09:00-17:00“.",
+        "en": "Line {line} cannot be read: write days and times such as “Mon-Fri 09:00-17:00”.",
+    },
+    "prompts.error.valid_from": {"de": "Geben Sie ein Datum ein.", "en": "Enter a date."},
+    "prompts.error.valid_until": {"de": "Geben Sie ein Datum ein.", "en": "Enter a date."},
+    "prompts.error.order": {
+        "de": "Der letzte Tag darf nicht vor dem ersten liegen.",
+        "en": "The last day cannot come before the first.",
+    },
+    "prompts.error.priority": {
+        "de": "Geben Sie eine ganze Zahl von -1000 bis 1000 ein.",
+        "en": "Enter a whole number from -1000 to 1000.",
+    },
+    "prompts.error.cooldown_min": {
+        "de": "Geben Sie eine ganze Zahl von Minuten ein, von 0 bis 43200 (30 Tage).",
+        "en": "Enter a whole number of minutes, from 0 to 43200 (30 days).",
+    },
     # --- numbers and alerts (backend/web/manage/numbers.py, backend/alerts) ---
     # --- end of the staff pages' sections ---
 }

@@ -19,16 +19,10 @@ from aiohttp.test_utils import TestServer
 
 from backend.config import Settings
 from backend.http.app import create_app
+from backend.web.app import SHELL, WORKER
 from benchmarks.http.bench import Result
 
-SHELL_PATHS: Final = (
-    "/app/",
-    "/app/app.css",
-    "/app/app.js",
-    "/app/manifest.webmanifest",
-    "/app/icon.svg",
-    "/app/sw.js",
-)
+SHELL_PATHS: Final = (*(f"/app/{path}" for path in SHELL), f"/app/{WORKER}")
 BUDGET_BYTES: Final = 50 * 1024
 
 

@@ -2,16 +2,16 @@
 
 One module per job: `session.py` (who is signed in, CSRF), `signin.py` (login, logout, links),
 `dashboard.py` with `site_state.py` (sites in plain words), `members.py`, `keys.py`, and
-`site.py` for one site's pages (each tab a module of its own).
+`site.py` for one site's pages (each tab a module of its own: `prompts.py` with `prompt_form.py`).
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from backend.web.manage import dashboard, keys, members, signin, site
+from backend.web.manage import dashboard, keys, members, prompts, signin, site
 
 
 def add_routes(app: web.Application) -> None:
-    for module in (signin, dashboard, members, keys, site):
+    for module in (signin, dashboard, members, keys, site, prompts):
         module.add_routes(app)

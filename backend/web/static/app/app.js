@@ -4,7 +4,7 @@
 // last shown (for its cooldown_s), the requests marked "not interested", and when requests were
 // shown in the last hour (for the cap). What leaves it: the position, only to /v1/nearby, and
 // anonymous event counts (shown, opened, acted) to /v1/prompts/{id}/events.
-"use strict";
+import { cardPart, promptCard } from "./card.js";
 
 // Nearby Notifications died of spam: at most this many new requests an hour, whatever the sites.
 const MAX_NEW_PER_HOUR = 6;
@@ -33,8 +33,6 @@ const WORDS = {
     noFix: "Ihr Standort ist gerade nicht zu bestimmen.",
     here: "direkt hier",
     away: (m) => `etwa ${m} entfernt`,
-    more: "Mehr erfahren",
-    notInterested: "Kein Interesse",
     paused: (n) => (n === 1
       ? "1 Aufruf, den Sie schon gesehen haben, pausiert eine Weile."
       : `${n} Aufrufe, die Sie schon gesehen haben, pausieren eine Weile.`),
@@ -56,8 +54,6 @@ const WORDS = {
     noFix: "Your location cannot be found just now.",
     here: "right here",
     away: (m) => `about ${m} away`,
-    more: "Read more",
-    notInterested: "Not interested",
     paused: (n) => (n === 1
       ? "1 request you have already seen is paused for a while."
       : `${n} requests you have already seen are paused for a while.`),
@@ -181,13 +177,6 @@ function say(text) {
   $("status").textContent = text;
 }
 
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text; // texts from the server are text, never HTML
-  return node;
-}
-
 function sighted(article) {
   const id = Number(article.dataset.prompt);
   if (inView) inView.unobserve(article);
@@ -198,13 +187,10 @@ function sighted(article) {
 }
 
 function card({ prompt, site, distance }) {
-  const article = element("article", "card");
-  article.dataset.prompt = String(prompt.id);
-  article.append(element("h2", "", prompt.title));
   const where = distance === null ? site.name : `${site.name} · ${distanceInWords(distance)}`;
-  article.append(element("p", "where", where));
-  const details = element("details");
-  details.append(element("summary", "", t("more")), element("p", "", prompt.body));
+  const article = promptCard(lang, prompt, where);
+  article.dataset.prompt = String(prompt.id);
+  const details = article.querySelector("details");
   details.open = opened.has(prompt.id); // a card being read stays open when the list is renewed
   details.addEventListener("toggle", () => {
     if (details.open && !opened.has(prompt.id)) {
@@ -212,25 +198,15 @@ function card({ prompt, site, distance }) {
       report(prompt.id, "opened");
     }
   });
-  article.append(details);
-  const actions = element("div", "actions");
-  if (prompt.action) {
-    const link = element("a", "button", prompt.action.label);
-    link.href = prompt.action.url;
-    link.target = "_blank";
-    link.rel = "noopener noreferrer";
-    link.addEventListener("click", () => report(prompt.id, "acted"));
-    actions.append(link);
-  }
-  const dismiss = element("button", "secondary", t("notInterested"));
-  dismiss.type = "button";
-  dismiss.addEventListener("click", () => {
+  const link = cardPart(article, "action");
+  link.target = "_blank";
+  link.rel = "noopener noreferrer";
+  link.addEventListener("click", () => report(prompt.id, "acted"));
+  cardPart(article, "dismiss").addEventListener("click", () => {
     save("hidden", [...memory().hidden, prompt.id]);
     onScreen.delete(prompt.id);
     article.remove();
   });
-  actions.append(dismiss);
-  article.append(actions);
   return article;
 }
 

@@ -4,7 +4,9 @@
 "use strict";
 
 const VERSION = "nahbei-app-__VERSION__";
-const SHELL = ["/app/", "/app/app.css", "/app/app.js", "/app/manifest.webmanifest", "/app/icon.svg"];
+const SHELL = [
+  "/app/", "/app/app.css", "/app/card.css", "/app/app.js", "/app/card.js", "/app/manifest.webmanifest", "/app/icon.svg",
+];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(VERSION).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
