@@ -440,6 +440,64 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     # --- agents (backend/web/manage/agents.py) ---
     # --- prompts (backend/web/manage/prompts.py) ---
     # --- numbers and alerts (backend/web/manage/numbers.py, backend/alerts) ---
+    "numbers.span": {"de": "Zeitraum", "en": "Period"},
+    "numbers.last_days": {"de": "Letzte {days} Tage", "en": "Last {days} days"},
+    "numbers.sightings": {"de": "Sichtungen", "en": "Sightings"},
+    "numbers.sightings.title": {
+        "de": "Sichtungen pro Stunde, letzte {days} Tage",
+        "en": "Sightings per hour, last {days} days",
+    },
+    "numbers.sightings.hint": {
+        "de": "Wie oft Ihre Agenten Ihre Beacons gehört haben: ein Zeichen, dass alles läuft.",
+        "en": "How often your agents heard your beacons: a sign that everything is running.",
+    },
+    "numbers.sightings.desc": {
+        "de": "{total} Sichtungen vom {first} bis {last}, pro Stunde als Balken.",
+        "en": "{total} sightings from {first} to {last}, one bar per hour.",
+    },
+    "numbers.sightings.none": {"de": "Noch keine Sichtungen", "en": "No sightings yet"},
+    "numbers.sightings.caption": {
+        "de": "Sichtungen pro Stunde (Stunden ohne Sichtungen fehlen)",
+        "en": "Sightings per hour (hours without sightings left out)",
+    },
+    "numbers.prompts.title": {
+        "de": "Aufrufe pro Tag, letzte {days} Tage",
+        "en": "Prompts per day, last {days} days",
+    },
+    "numbers.prompts.hint": {
+        "de": "Wie oft Handys Ihre Aufrufe gezeigt haben, wie oft sie geöffnet wurden und wie oft "
+        "jemand dem Link gefolgt ist.",
+        "en": "How often phones showed your prompts, how often people opened them and how often "
+        "someone followed the link.",
+    },
+    "numbers.prompts.desc": {
+        "de": "{shown}-mal gezeigt, {opened}-mal geöffnet, {acted}-mal dem Link gefolgt, "
+        "{dismissed}-mal weggeklickt; pro Tag als Balken.",
+        "en": "Shown {shown} times, opened {opened} times, link followed {acted} times, "
+        "dismissed {dismissed} times; one group of bars per day.",
+    },
+    "numbers.prompts.none": {"de": "Noch keine Aufrufe gezeigt", "en": "No prompts shown yet"},
+    "numbers.prompts.caption": {"de": "Aufrufe pro Tag", "en": "Prompts per day"},
+    "numbers.event.shown": {"de": "gezeigt", "en": "shown"},
+    "numbers.event.opened": {"de": "geöffnet", "en": "opened"},
+    "numbers.event.dismissed": {"de": "weggeklickt", "en": "dismissed"},
+    "numbers.event.acted": {"de": "Link gefolgt", "en": "link followed"},
+    "numbers.as_table": {"de": "Als Tabelle zeigen", "en": "Show as a table"},
+    "numbers.hour": {"de": "Stunde", "en": "Hour"},
+    "numbers.day": {"de": "Tag", "en": "Day"},
+    "numbers.download": {"de": "Zahlen herunterladen", "en": "Download the numbers"},
+    "numbers.download.hint": {
+        "de": "Als CSV-Datei für eine Tabellenkalkulation, Zeiten in der Zeitzone des Standorts.",
+        "en": "As a CSV file for a spreadsheet, times in the site's time zone.",
+    },
+    "numbers.download.hours": {
+        "de": "Sichtungen pro Stunde, letzte {days} Tage (CSV)",
+        "en": "Sightings per hour, last {days} days (CSV)",
+    },
+    "numbers.download.days": {
+        "de": "Sichtungen und Aufrufe pro Tag, letzte {days} Tage (CSV)",
+        "en": "Sightings and prompts per day, last {days} days (CSV)",
+    },
     # --- end of the staff pages' sections ---
 }
 
