@@ -234,6 +234,14 @@ async def test_the_numbers_page_in_a_browser_at_both_widths(backend: Backend, br
     await phone.get_by_text("Als Tabelle zeigen").first.click()
     assert await phone.get_by_role("cell", name="03.12. 15:00").is_visible()
     await check(phone, "manage-numbers-table-phone")
+    await phone.get_by_label("E-Mail-Adressen für Warnungen").fill("anna@example.org\nben@example.org")
+    await phone.get_by_role("button", name="Kontakte speichern").click()
+    await phone.wait_for_url("**done=contacts**")
+    assert await phone.get_by_text("Die Kontakte sind gespeichert.").is_visible()
+    await phone.get_by_label("Adresse des Webhooks").fill("https://hooks.example.org/nahbei")
+    await phone.get_by_role("button", name="Speichern, neues Geheimnis erzeugen").click()
+    assert (await phone.locator("code.secret").first.inner_text()).startswith("nbw_")
+    await check(phone, "manage-numbers-alerts-phone")
     await look(
         browser, url + "?days=30&lang=en", "manage-numbers-desktop", phone=False, storage_state=signed_in
     )

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Final
+from typing import Any, Final
 
 from aiohttp import web
 
 from backend import site_numbers, staff_actions
+from backend.accounts.mail import mail_configured
 from backend.http.state import STATE
 from backend.models import Site
 from backend.site_numbers import SPANS, SiteNumbers
@@ -28,6 +30,8 @@ from beacon_agent.contract.wire import PromptEventType
 NUMBERS: Final = SITE_PATH + "/numbers"
 # The events a chart shows (dismissals are in the table and the CSV file only).
 CHARTED: Final = (PromptEventType.SHOWN, PromptEventType.OPENED, PromptEventType.ACTED)
+# What a redirect after a change to the alerts may report (`?done=`).
+DONE: Final = ("contacts", "webhook_off")
 
 
 def days_asked(request: web.Request) -> int:
@@ -92,22 +96,34 @@ async def _numbers(request: web.Request, staff: Staff, site: Site) -> tuple[Site
 
 async def numbers_page(request: web.Request) -> web.StreamResponse:
     staff = await staff_for(request)
-    site = await site_of(request, staff)
+    return await show(request, staff, await site_of(request, staff))
+
+
+async def show(
+    request: web.Request, staff: Staff, site: Site, alerts: Mapping[str, Any] | None = None, status: int = 200
+) -> web.Response:
+    """The page; `alerts` adds to its alerts section (a secret shown once, a form's error)."""
     numbers, days = await _numbers(request, staff, site)
-    lang = page_language(request)
+    state, lang = request.app[STATE], page_language(request)
     context = {
         "days": days,
         "spans": SPANS,
         "numbers": numbers,
-        "charted": CHARTED,
         "event_types": tuple(PromptEventType),
         "sightings_chart": bar_chart(sightings_chart(numbers, days, lang)),
         "prompts_chart": bar_chart(prompts_chart(numbers, days, lang)),
         "busy_hours": [h for h in numbers.hours if h.sightings],
         "day_label": lambda d: day_label(d, lang),
         "hour_label": lambda h: hour_label(h, lang),
+        "alerts": await state.storage.alert_settings(staff.org_id, site.id),
+        "mail_on": mail_configured(state.settings),
+        "done": request.query.get("done") if request.query.get("done") in DONE else None,
+        "secret": None,
+        "problem": None,
+        "typed": None,
+        **(alerts or {}),
     }
-    return site_page(request, "manage_numbers.html", staff, site, context)
+    return site_page(request, "manage_numbers.html", staff, site, context, status=status)
 
 
 async def numbers_csv(request: web.Request) -> web.StreamResponse:
