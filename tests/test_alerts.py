@@ -475,3 +475,25 @@ async def test_bad_contacts_and_webhooks_are_named_and_what_was_typed_stays(back
     assert "Jetzt an:" in page and "https://h.example/" in page
     page = await submit(backend.client, f"/manage/sites/{site}/alerts/webhook", {"remove": "1"}, page=numbers)
     assert "Der Webhook ist entfernt" in page and "Kein Webhook eingerichtet." in page
+
+
+async def test_a_check_made_stale_by_another_process_is_not_stored_and_old_messages_go(
+    make_backend: BackendFactory, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    backend = await _mail_backend(make_backend, port)
+    site, token, _keys = await agent_site(backend, minors=0)
+    storage = backend.client.app[STATE].storage
+    await storage.set_alert_contacts(backend.org_id, site, ["anna@example.org"])
+    await _beat(backend, token, outbox_error="disk full")
+    change = step({}, {"OUTBOX_FAILING:agent:1": "Pi"}, backend.clock.now)
+    site_row = await storage.alert_settings(backend.org_id, site)
+    made = outgoing(site_row, change, backend.clock.now, "http://x", mail_on=True)
+    assert await storage.save_alert_check(site, {}, change.episodes, made, backend.clock.now)
+    # a second process that read the episodes before the first stored its step
+    assert not await storage.save_alert_check(site, {}, change.episodes, made, backend.clock.now)
+    async with aiohttp.ClientSession() as session:
+        await _check(backend, session)
+    assert len(inbox.messages) == 1
+    assert await storage.purge_deliveries(backend.clock.now) == 0  # sent just now: kept
+    assert await storage.purge_deliveries(backend.clock.now + 1) == 1

@@ -31,6 +31,8 @@ log = structlog.get_logger(__name__)
 DELIVER_EVERY_S: Final = 60.0
 DELIVERIES_PER_PASS: Final = 100
 WEBHOOK_TIMEOUT_S: Final = 10.0
+# Messages sent or given up are kept this long, for whoever looks into the database to see what was sent.
+KEEP_SENT_S: Final = 30 * 86400.0
 
 
 async def check_sites(state: AppState) -> None:
@@ -44,8 +46,10 @@ async def check_sites(state: AppState) -> None:
         before = await state.storage.alert_episodes(site.site_id)
         change = step(before, bad_conditions(report), now)
         messages = outgoing(site, change, now, state.settings.base_url, mail_on=mail_on)
-        if change.episodes != before or messages:
-            await state.storage.save_alert_check(site.site_id, change.episodes, messages, now)
+        if change.episodes == before and not messages:
+            continue
+        if not await state.storage.save_alert_check(site.site_id, before, change.episodes, messages, now):
+            continue
         for e in change.opened + change.closed:
             opened = e in change.opened
             log.info("alert episode", site_id=site.site_id, condition=e.condition, opened=opened)
@@ -109,6 +113,7 @@ async def alerts_ctx(app: web.Application) -> AsyncIterator[None]:
                     if state.clock() >= next_check:
                         next_check = state.clock() + every
                         await check_sites(state)
+                        await state.storage.purge_deliveries(state.clock() - KEEP_SENT_S)
                     await deliver_due(state, session)
                 except Exception:  # one bad pass must not end alerts for good
                     log.exception("alert check failed")

@@ -278,9 +278,19 @@ class Storage(Protocol):
 
     async def alert_episodes(self, site_id: int) -> dict[str, Episode]: ...
     async def save_alert_check(
-        self, site_id: int, episodes: Mapping[str, Episode], messages: Sequence[Outgoing], now: float
-    ) -> None:
-        """The site's open episodes after a check, and the messages it made, in one transaction."""
+        self,
+        site_id: int,
+        before: Mapping[str, Episode],
+        episodes: Mapping[str, Episode],
+        messages: Sequence[Outgoing],
+        now: float,
+    ) -> bool:
+        """The site's open episodes after a check, and the messages it made, in one transaction; only
+        if the stored episodes are still `before` (else False: another process checked it meanwhile)."""
+        ...
+
+    async def purge_deliveries(self, before: float) -> int:
+        """Forget messages delivered or given up before `before`."""
         ...
 
     async def due_deliveries(self, now: float, limit: int) -> list[Delivery]: ...

@@ -68,12 +68,23 @@ class Alerts(SqliteBase):
             "SELECT condition, name, opened_at, good_since FROM alert_episodes WHERE site_id = ?",
             (site_id,),
         )
-        return {r[0]: Episode(r[0], r[1], r[2], r[3]) for r in rows}
+        return {r[0]: Episode(*r) for r in rows}
 
     async def save_alert_check(
-        self, site_id: int, episodes: Mapping[str, Episode], messages: Sequence[Outgoing], now: float
-    ) -> None:
-        def store(db: sqlite3.Connection) -> None:
+        self,
+        site_id: int,
+        before: Mapping[str, Episode],
+        episodes: Mapping[str, Episode],
+        messages: Sequence[Outgoing],
+        now: float,
+    ) -> bool:
+        def store(db: sqlite3.Connection) -> bool:
+            rows = db.execute(
+                "SELECT condition, name, opened_at, good_since FROM alert_episodes WHERE site_id = ?",
+                (site_id,),
+            )
+            if {r[0]: Episode(*r) for r in rows} != before:
+                return False  # another process checked the site meanwhile: its step stands
             db.execute("DELETE FROM alert_episodes WHERE site_id = ?", (site_id,))
             db.executemany(
                 "INSERT INTO alert_episodes (site_id, condition, name, opened_at, good_since)"
@@ -85,8 +96,16 @@ class Alerts(SqliteBase):
                 " next_try_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(site_id, m.channel, m.target, m.subject, m.body, now, now) for m in messages],
             )
+            return True
 
-        await self._write_whole(store)
+        return await self._write_whole(store)
+
+    async def purge_deliveries(self, before: float) -> int:
+        async with self._write() as db:
+            cursor = await db.execute(
+                "DELETE FROM alert_deliveries WHERE COALESCE(done_at, given_up_at) < ?", (before,)
+            )
+            return cursor.rowcount
 
     async def due_deliveries(self, now: float, limit: int) -> list[Delivery]:
         rows = await fetch_all(

@@ -3,6 +3,8 @@
 Over the last 7 or 30 days (`?days=`), as SVG charts drawn here (`backend.web.charts`) with the same
 numbers as tables, and as CSV files (`numbers.csv?days=7&per=hour|day`, headers in
 `backend.site_numbers`). The numbers are the admin API's stats (`staff_actions.site_stats`).
+The page ends with the site's alert settings, which `alerts.py` changes (`show` renders the page
+for it, with a new webhook secret or a form's error).
 """
 
 from __future__ import annotations
