@@ -492,8 +492,14 @@ async def test_a_check_made_stale_by_another_process_is_not_stored_and_old_messa
     assert await storage.save_alert_check(site, {}, change.episodes, made, backend.clock.now)
     # a second process that read the episodes before the first stored its step
     assert not await storage.save_alert_check(site, {}, change.episodes, made, backend.clock.now)
+    [due] = await storage.due_deliveries(backend.clock.now, 10)
+    assert await storage.claim_delivery(due.id, backend.clock.now, backend.clock.now + 60)
+    assert not await storage.claim_delivery(due.id, backend.clock.now, backend.clock.now + 60)  # taken
     async with aiohttp.ClientSession() as session:
         await _check(backend, session)
+        assert inbox.messages == []  # another process is sending it
+        backend.clock.advance(60)
+        await _check(backend, session)  # that process stopped: it is due again
     assert len(inbox.messages) == 1
     assert await storage.purge_deliveries(backend.clock.now) == 0  # sent just now: kept
     assert await storage.purge_deliveries(backend.clock.now + 1) == 1

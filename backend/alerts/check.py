@@ -31,6 +31,8 @@ log = structlog.get_logger(__name__)
 DELIVER_EVERY_S: Final = 60.0
 DELIVERIES_PER_PASS: Final = 100
 WEBHOOK_TIMEOUT_S: Final = 10.0
+# A message being sent is not due for others this long: longer than a mail's or a webhook's timeout.
+CLAIM_S: Final = 120.0
 # Messages sent or given up are kept this long, for whoever looks into the database to see what was sent.
 KEEP_SENT_S: Final = 30 * 86400.0
 
@@ -58,6 +60,9 @@ async def check_sites(state: AppState) -> None:
 async def deliver_due(state: AppState, session: aiohttp.ClientSession) -> None:
     """Send every message that is due; a failure is tried again later or, after the last try, given up."""
     for delivery in await state.storage.due_deliveries(state.clock(), DELIVERIES_PER_PASS):
+        now = state.clock()
+        if not await state.storage.claim_delivery(delivery.id, now, now + CLAIM_S):
+            continue  # another process is sending it
         error = await _send(state, session, delivery)
         now = state.clock()
         again = None if error is None else next_try(delivery.attempts + 1, now)

@@ -294,6 +294,11 @@ class Storage(Protocol):
         ...
 
     async def due_deliveries(self, now: float, limit: int) -> list[Delivery]: ...
+    async def claim_delivery(self, delivery_id: int, now: float, until: float) -> bool:
+        """Take a due message for sending until `until` (when it is due again if this process stops);
+        False if another process took it first."""
+        ...
+
     async def delivery_tried(
         self, delivery_id: int, now: float, error: str | None, next_try_at: float | None
     ) -> None:

@@ -122,6 +122,15 @@ class Alerts(SqliteBase):
         )
         return [Delivery(*r) for r in rows]
 
+    async def claim_delivery(self, delivery_id: int, now: float, until: float) -> bool:
+        async with self._write() as db:
+            cursor = await db.execute(
+                "UPDATE alert_deliveries SET next_try_at = ? WHERE id = ? AND next_try_at <= ?"
+                " AND done_at IS NULL AND given_up_at IS NULL",
+                (until, delivery_id, now),
+            )
+            return cursor.rowcount == 1
+
     async def delivery_tried(
         self, delivery_id: int, now: float, error: str | None, next_try_at: float | None
     ) -> None:
