@@ -88,6 +88,7 @@ _.heard_as  # simulator.bluez.advertising.RegisteredAdvertisement (tests/test_sc
 _.advertise_many  # simulator.bluez.control.RemoteFakeBluez (tests/test_fake_bluez.py)
 _.inject  # simulator.bluez.defs.Faults (tests/test_scanner.py)
 _.walker_position  # simulator.world.world.World (tests/test_world.py)
+_.TOLERANCE_S  # backend.alerts.deliveries: what a webhook receiver allows (tests/test_alerts.py)
 
 # Read by the privacy notice's template (backend/web/templates/privacy.html).
 _.email  # backend.web.privacy.Controller

@@ -111,13 +111,20 @@ class Settings(BaseModel):
     )
     smtp_host: str = Field(
         "",
-        description="Mail server for setup, invitation and reset links; empty sends no mail (links are "
+        description="Mail server for setup, invitation and reset links and for alerts; empty sends no mail (links are "
         "shown to the owner or printed by `admin reset-link`). Login from `NAHBEI_SMTP_USER` and "
         "`NAHBEI_SMTP_PASSWORD` in the environment only.",
     )
     smtp_port: int = Field(587, ge=1, le=65535, description="The mail server's port.")
     smtp_from: str = Field("Nahbei <nahbei@localhost>", description="The sender of the mail Nahbei sends.")
     smtp_starttls: bool = Field(True, description="Encrypt the connection to the mail server with STARTTLS.")
+    # --- alerts to people (backend/alerts) ---
+    alert_check_every_s: float = Field(
+        300.0,
+        ge=0,
+        description="How often the backend checks the health of sites that have alert contacts or a webhook, "
+        "and mails or calls them when a problem starts or ends; 0 turns alerts off.",
+    )
 
     @field_validator("db", mode="before")
     @classmethod

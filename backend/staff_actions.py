@@ -10,9 +10,13 @@ organisation's ids raise `NotFound`, exactly like ids that do not exist.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Final
+from urllib.parse import urlsplit
 
 from backend import auth
-from backend.errors import LinkRefused
+from backend.accounts.people import BadEmail, normal_email
+from backend.alerts.messages import contact_list
+from backend.errors import DomainError, LinkRefused
 from backend.http import distance
 from backend.http.state import AppState
 from backend.link_domains import link_allowed
@@ -37,6 +41,8 @@ from backend.models import (
 )
 from backend.site_health import site_health as site_health_of
 from beacon_agent.contract.wire import PromptEventType
+
+WEBHOOK_SECRET_PREFIX: Final = "nbw_"
 
 # --- sites ---
 
@@ -133,6 +139,52 @@ async def update_agent(state: AppState, org: int, site_id: int, agent_id: int, p
     agent = await state.storage.update_agent(org, site_id, agent_id, patch)
     state.catalog.invalidate()
     return agent
+
+
+# --- alerts to people ---
+
+MAX_ALERT_CONTACTS: Final = 20
+MAX_WEBHOOK_URL: Final = 2000
+
+
+async def set_alert_contacts(state: AppState, org: int, site_id: int, text: str) -> tuple[str, ...]:
+    """The addresses in `text` (one per line or comma-separated) become the site's alert contacts.
+
+    Raises `DomainError` with the field ("contacts", i) for the i-th address typed that is not one,
+    and with ("contacts",) for too many."""
+    found = []
+    for i, typed in enumerate(contact_list(text)):
+        try:
+            found.append(normal_email(typed))
+        except BadEmail as exc:
+            raise DomainError(str(exc), field=("contacts", i)) from None
+    contacts = tuple(dict.fromkeys(found))
+    if len(contacts) > MAX_ALERT_CONTACTS:
+        raise DomainError(f"at most {MAX_ALERT_CONTACTS} addresses", field=("contacts",))
+    await state.storage.set_alert_contacts(org, site_id, contacts)
+    return contacts
+
+
+async def set_alert_webhook(state: AppState, org: int, site_id: int, url: str) -> str | None:
+    """Send the site's alerts to `url` with a new secret, answered once (only the store keeps it, to
+    sign with); an empty `url` stops the webhook and answers None."""
+    url = url.strip()
+    if not url:
+        await state.storage.set_alert_webhook(org, site_id, "", "")
+        return None
+    parts = urlsplit(url)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username
+        or len(url) > MAX_WEBHOOK_URL
+    ):
+        raise DomainError(
+            "must be an http:// or https:// address without a login in it", field=("webhook_url",)
+        )
+    secret = auth.new_secret(WEBHOOK_SECRET_PREFIX)
+    await state.storage.set_alert_webhook(org, site_id, url, secret)
+    return secret
 
 
 # --- health and numbers ---

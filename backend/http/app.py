@@ -13,6 +13,7 @@ import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from backend.alerts.check import alerts_ctx
 from backend.catalog import Catalog
 from backend.config import Settings
 from backend.events import EventCaps
@@ -73,6 +74,7 @@ def create_app(
     edge.add_fallbacks(app, state)
     app.cleanup_ctx.append(_storage_ctx)
     app.cleanup_ctx.append(_purge_ctx)
+    app.cleanup_ctx.append(alerts_ctx)
     app.on_startup.append(_freeze_startup_objects)
     return app
 

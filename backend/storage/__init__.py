@@ -9,11 +9,14 @@ is one transaction: it is either all stored or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 from backend.accounts.records import AdminKey, Link, Member, Membership, Person, Role, Session
+from backend.alerts.deliveries import Delivery
+from backend.alerts.episodes import Episode
+from backend.alerts.messages import AlertSite, Outgoing
 from backend.calibration import Window
 from backend.models import (
     Agent,
@@ -257,4 +260,47 @@ class Storage(Protocol):
 
     async def store_fit(self, site_id: int, exponent: float | None, powers: dict[int, float]) -> None:
         """What resolve uses from now on: the fitted exponent (None: not trusted) and beacon powers."""
+        ...
+
+    # alerts to people
+    async def alert_settings(self, org_id: int, site_id: int) -> AlertSite:
+        """Who gets the site's alerts (its contacts and webhook URL, never the secret)."""
+        ...
+
+    async def set_alert_contacts(self, org_id: int, site_id: int, contacts: Sequence[str]) -> None: ...
+    async def set_alert_webhook(self, org_id: int, site_id: int, url: str, secret: str) -> None:
+        """Replace the webhook and its secret; an empty `url` sends no more webhooks."""
+        ...
+
+    async def alert_sites(self) -> list[AlertSite]:
+        """Every site with an alert contact or a webhook."""
+        ...
+
+    async def alert_episodes(self, site_id: int) -> dict[str, Episode]: ...
+    async def save_alert_check(
+        self,
+        site_id: int,
+        before: Mapping[str, Episode],
+        episodes: Mapping[str, Episode],
+        messages: Sequence[Outgoing],
+        now: float,
+    ) -> bool:
+        """The site's open episodes after a check, and the messages it made, in one transaction; only
+        if the stored episodes are still `before` (else False: another process checked it meanwhile)."""
+        ...
+
+    async def purge_deliveries(self, before: float) -> int:
+        """Forget messages delivered or given up before `before`."""
+        ...
+
+    async def due_deliveries(self, now: float, limit: int) -> list[Delivery]: ...
+    async def claim_delivery(self, delivery_id: int, now: float, until: float) -> bool:
+        """Take a due message for sending until `until` (when it is due again if this process stops);
+        False if another process took it first."""
+        ...
+
+    async def delivery_tried(
+        self, delivery_id: int, now: float, error: str | None, next_try_at: float | None
+    ) -> None:
+        """Delivered (`error` None), or failed: tried again at `next_try_at`, or given up when None."""
         ...

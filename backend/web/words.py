@@ -631,6 +631,222 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "en": "Enter a whole number of minutes, from 0 to 43200 (30 days).",
     },
     # --- numbers and alerts (backend/web/manage/numbers.py, backend/alerts) ---
+    "numbers.span": {"de": "Zeitraum", "en": "Period"},
+    "numbers.last_days": {"de": "Letzte {days} Tage", "en": "Last {days} days"},
+    "numbers.sightings": {"de": "Sichtungen", "en": "Sightings"},
+    "numbers.sightings.title": {
+        "de": "Sichtungen pro Stunde, letzte {days} Tage",
+        "en": "Sightings per hour, last {days} days",
+    },
+    "numbers.sightings.hint": {
+        "de": "Wie oft Ihre Agenten Ihre Beacons gehört haben: ein Zeichen, dass alles läuft.",
+        "en": "How often your agents heard your beacons: a sign that everything is running.",
+    },
+    "numbers.sightings.desc": {
+        "de": "{total} Sichtungen vom {first} bis {last}, pro Stunde als Balken.",
+        "en": "{total} sightings from {first} to {last}, one bar per hour.",
+    },
+    "numbers.sightings.none": {"de": "Noch keine Sichtungen", "en": "No sightings yet"},
+    "numbers.sightings.caption": {
+        "de": "Sichtungen pro Stunde (Stunden ohne Sichtungen fehlen)",
+        "en": "Sightings per hour (hours without sightings left out)",
+    },
+    "numbers.prompts.title": {
+        "de": "Aufrufe pro Tag, letzte {days} Tage",
+        "en": "Prompts per day, last {days} days",
+    },
+    "numbers.prompts.hint": {
+        "de": "Wie oft Handys Ihre Aufrufe gezeigt haben, wie oft sie geöffnet wurden und wie oft "
+        "jemand dem Link gefolgt ist.",
+        "en": "How often phones showed your prompts, how often people opened them and how often "
+        "someone followed the link.",
+    },
+    "numbers.prompts.desc": {
+        "de": "{shown}-mal gezeigt, {opened}-mal geöffnet, {acted}-mal dem Link gefolgt, "
+        "{dismissed}-mal weggeklickt; pro Tag als Balken.",
+        "en": "Shown {shown} times, opened {opened} times, link followed {acted} times, "
+        "dismissed {dismissed} times; one group of bars per day.",
+    },
+    "numbers.prompts.none": {"de": "Noch keine Aufrufe gezeigt", "en": "No prompts shown yet"},
+    "numbers.prompts.caption": {"de": "Aufrufe pro Tag", "en": "Prompts per day"},
+    "numbers.event.shown": {"de": "gezeigt", "en": "shown"},
+    "numbers.event.opened": {"de": "geöffnet", "en": "opened"},
+    "numbers.event.dismissed": {"de": "weggeklickt", "en": "dismissed"},
+    "numbers.event.acted": {"de": "Link gefolgt", "en": "link followed"},
+    "numbers.as_table": {"de": "Als Tabelle zeigen", "en": "Show as a table"},
+    "numbers.hour": {"de": "Stunde", "en": "Hour"},
+    "numbers.day": {"de": "Tag", "en": "Day"},
+    "numbers.download": {"de": "Zahlen herunterladen", "en": "Download the numbers"},
+    "numbers.download.hint": {
+        "de": "Als CSV-Datei für eine Tabellenkalkulation, Zeiten in der Zeitzone des Standorts.",
+        "en": "As a CSV file for a spreadsheet, times in the site's time zone.",
+    },
+    "numbers.download.hours": {
+        "de": "Sichtungen pro Stunde, letzte {days} Tage (CSV)",
+        "en": "Sightings per hour, last {days} days (CSV)",
+    },
+    "numbers.download.days": {
+        "de": "Sichtungen und Aufrufe pro Tag, letzte {days} Tage (CSV)",
+        "en": "Sightings and prompts per day, last {days} days (CSV)",
+    },
+    "alert.mail.subject.bad": {
+        "de": "Nahbei: {site} braucht Aufmerksamkeit",
+        "en": "Nahbei: {site} needs attention",
+    },
+    "alert.mail.subject.good": {
+        "de": "Nahbei: {site} ist wieder in Ordnung",
+        "en": "Nahbei: {site} is fine again",
+    },
+    "alert.mail.intro": {
+        "de": "Guten Tag,\n\nam Standort „{site}“ hat sich etwas geändert (Stand {at}).",
+        "en": "Hello,\n\nsomething has changed at the site '{site}' (as of {at}).",
+    },
+    "alert.mail.opened": {"de": "Neu, bitte kümmern Sie sich darum:", "en": "New, please see to it:"},
+    "alert.mail.closed": {"de": "Wieder in Ordnung:", "en": "Fine again:"},
+    "alert.mail.still": {"de": "Weiterhin offen:", "en": "Still open:"},
+    "alert.mail.link": {
+        "de": "Alles zum Standort sehen Sie hier: {link}",
+        "en": "Everything about the site is here: {link}",
+    },
+    "alert.mail.why": {
+        "de": "Sie bekommen diese Nachricht, weil Ihre Adresse bei diesem Standort für Warnungen "
+        "eingetragen ist. Zu jedem Problem schreibt Nahbei einmal, wenn es beginnt, und einmal, wenn "
+        "es vorbei ist. Austragen können Sie sich auf der Seite „Zahlen“ des Standorts.",
+        "en": "You get this message because your address is entered for this site's alerts. Nahbei "
+        "writes once when a problem starts and once when it is over. You can remove yourself on the "
+        "site's 'Numbers' page.",
+    },
+    "alert.open.SILENT": {
+        "de": "Beacon „{name}“ wird nicht mehr gehört.",
+        "en": "Beacon '{name}' is no longer heard.",
+    },
+    "alert.advice.SILENT": {
+        "de": "Was tun: Sehen Sie nach, ob er noch an seinem Platz ist und Strom hat.",
+        "en": "What to do: check that it is still in place and has power.",
+    },
+    "alert.close.SILENT": {
+        "de": "Beacon „{name}“ wird wieder gehört.",
+        "en": "Beacon '{name}' is heard again.",
+    },
+    "alert.open.LOW_BATTERY": {
+        "de": "Die Batterie von Beacon „{name}“ ist schwach.",
+        "en": "The battery of beacon '{name}' is low.",
+    },
+    "alert.advice.LOW_BATTERY": {
+        "de": "Was tun: Wechseln Sie die Batterie in den nächsten Tagen.",
+        "en": "What to do: replace the battery in the next few days.",
+    },
+    "alert.close.LOW_BATTERY": {
+        "de": "Die Batterie von Beacon „{name}“ ist wieder gut.",
+        "en": "The battery of beacon '{name}' is good again.",
+    },
+    "alert.open.MOVED": {
+        "de": "Beacon „{name}“ klingt anders als sonst: verschoben, verdeckt oder leiser gestellt?",
+        "en": "Beacon '{name}' sounds different from usual: moved, covered or turned down?",
+    },
+    "alert.advice.MOVED": {
+        "de": "Was tun: Bringen Sie ihn an seinen Platz zurück und nehmen Sie weg, was ihn verdeckt.",
+        "en": "What to do: put it back in its place and remove whatever covers it.",
+    },
+    "alert.close.MOVED": {
+        "de": "Beacon „{name}“ klingt wieder wie sonst.",
+        "en": "Beacon '{name}' sounds as usual again.",
+    },
+    "alert.open.AGENT_SILENT": {
+        "de": "Agent „{name}“ meldet sich nicht mehr (offline).",
+        "en": "Agent '{name}' no longer reports (offline).",
+    },
+    "alert.advice.AGENT_SILENT": {
+        "de": "Was tun: Prüfen Sie Strom und Netzwerk des kleinen Rechners am Standort; ziehen Sie "
+        "notfalls kurz den Stecker und stecken Sie ihn wieder ein.",
+        "en": "What to do: check the power and network of the small computer at the site; if need be, "
+        "unplug it briefly and plug it in again.",
+    },
+    "alert.close.AGENT_SILENT": {
+        "de": "Agent „{name}“ meldet sich wieder.",
+        "en": "Agent '{name}' reports again.",
+    },
+    "alert.open.OUTBOX_FAILING": {
+        "de": "Agent „{name}“ kann seine Daten nicht speichern.",
+        "en": "Agent '{name}' cannot store its data.",
+    },
+    "alert.advice.OUTBOX_FAILING": {
+        "de": "Was tun: Die Speicherkarte ist vielleicht voll oder defekt; fragen Sie, wer den Rechner "
+        "eingerichtet hat.",
+        "en": "What to do: its memory card may be full or failing; ask whoever set the computer up.",
+    },
+    "alert.close.OUTBOX_FAILING": {
+        "de": "Agent „{name}“ speichert seine Daten wieder.",
+        "en": "Agent '{name}' stores its data again.",
+    },
+    "alerts.title": {"de": "Benachrichtigungen", "en": "Alerts"},
+    "alerts.text": {
+        "de": "Wenn ein Beacon still ist, seine Batterie schwach wird, er verschoben scheint oder ein Agent "
+        "offline ist oder seine Daten nicht speichern kann, schreibt Nahbei einmal, wenn das beginnt, und "
+        "einmal, wenn es vorbei ist. Geprüft wird alle paar Minuten.",
+        "en": "When a beacon is silent, its battery runs low or it seems to have moved, or when an agent is "
+        "offline or cannot store its data, Nahbei writes once when that starts and once when it is over. "
+        "It checks every few minutes.",
+    },
+    "alerts.done.contacts": {"de": "Die Kontakte sind gespeichert.", "en": "The contacts are saved."},
+    "alerts.done.webhook_off": {
+        "de": "Der Webhook ist entfernt; es werden keine mehr gesendet.",
+        "en": "The webhook is removed; none will be sent any more.",
+    },
+    "alerts.contacts": {"de": "Per E-Mail", "en": "By e-mail"},
+    "alerts.no_mail": {
+        "de": "Dieser Server hat keinen Mailserver eingestellt und verschickt deshalb keine E-Mails. Fragen "
+        "Sie, wer Nahbei betreibt, oder nutzen Sie einen Webhook.",
+        "en": "This server has no mail server set up, so it sends no e-mail. Ask whoever runs Nahbei, or "
+        "use a webhook.",
+    },
+    "alerts.contacts.field": {"de": "E-Mail-Adressen für Warnungen", "en": "E-mail addresses for alerts"},
+    "alerts.contacts.hint": {
+        "de": "Eine Adresse pro Zeile, höchstens 20. Leer lassen, wenn niemand E-Mails bekommen soll.",
+        "en": "One address per line, at most 20. Leave empty if nobody should get e-mail.",
+    },
+    "alerts.contacts.save": {"de": "Kontakte speichern", "en": "Save the contacts"},
+    "alerts.contacts.none": {"de": "Niemand bekommt E-Mails.", "en": "Nobody gets e-mail."},
+    "alerts.contacts.bad": {
+        "de": "Die Kontakte sind nicht gespeichert: bitte prüfen Sie die E-Mail-Adressen.",
+        "en": "The contacts are not saved: please check the e-mail addresses.",
+    },
+    "alerts.contacts.bad_address": {
+        "de": "„{address}“ ist keine E-Mail-Adresse.",
+        "en": "'{address}' is not an e-mail address.",
+    },
+    "alerts.contacts.too_many": {"de": "Höchstens {most} Adressen.", "en": "At most {most} addresses."},
+    "alerts.webhook": {
+        "de": "Per Webhook (für Technikerinnen und Techniker)",
+        "en": "By webhook (for technical staff)",
+    },
+    "alerts.webhook.hint": {
+        "de": "Nahbei sendet dieselben Nachrichten als JSON an eine Adresse, unterschrieben mit einem "
+        "Geheimnis (HMAC-SHA256); das Format steht in der Anleitung (README).",
+        "en": "Nahbei sends the same messages as JSON to an address, signed with a secret (HMAC-SHA256); "
+        "the format is in the manual (README).",
+    },
+    "alerts.webhook.current": {"de": "Jetzt an:", "en": "Now to:"},
+    "alerts.webhook.none": {"de": "Kein Webhook eingerichtet.", "en": "No webhook set up."},
+    "alerts.webhook.field": {"de": "Adresse des Webhooks", "en": "Webhook address"},
+    "alerts.webhook.field_hint": {
+        "de": "Beginnt mit https://. Beim Speichern entsteht ein neues Geheimnis; das alte gilt dann nicht mehr.",
+        "en": "Starts with https://. Saving makes a new secret; the old one stops working.",
+    },
+    "alerts.webhook.save": {"de": "Speichern, neues Geheimnis erzeugen", "en": "Save and make a new secret"},
+    "alerts.webhook.remove": {"de": "Webhook entfernen", "en": "Remove the webhook"},
+    "alerts.webhook.bad": {
+        "de": "Die Adresse des Webhooks muss mit http:// oder https:// beginnen und darf kein Passwort enthalten.",
+        "en": "The webhook address must start with http:// or https:// and must not contain a password.",
+    },
+    "alerts.webhook.secret": {
+        "de": "Das Geheimnis, mit dem Nahbei jede Nachricht an Ihren Webhook unterschreibt:",
+        "en": "The secret with which Nahbei signs every message to your webhook:",
+    },
+    "alerts.webhook.secret_once": {
+        "de": "Kopieren Sie es jetzt in Ihren Empfänger: Es wird nur dieses eine Mal gezeigt.",
+        "en": "Copy it into your receiver now: it is shown this once only.",
+    },
     # --- end of the staff pages' sections ---
 }
 

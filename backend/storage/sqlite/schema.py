@@ -221,6 +221,40 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         used_at REAL
     );
     """,
+    # 8: alerts to people: a site's alert contacts and webhook, its open episodes, and the messages
+    # still to deliver (kept after delivery as a record of what was sent)
+    """
+    CREATE TABLE alert_settings (
+        site_id INTEGER PRIMARY KEY REFERENCES sites(id) ON DELETE CASCADE,
+        contacts TEXT NOT NULL DEFAULT '',
+        webhook_url TEXT NOT NULL DEFAULT '',
+        webhook_secret TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE alert_episodes (
+        site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+        condition TEXT NOT NULL,
+        name TEXT NOT NULL,
+        opened_at REAL NOT NULL,
+        good_since REAL,
+        PRIMARY KEY (site_id, condition)
+    ) WITHOUT ROWID;
+    CREATE TABLE alert_deliveries (
+        id INTEGER PRIMARY KEY,
+        site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+        channel TEXT NOT NULL,
+        target TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try_at REAL NOT NULL,
+        done_at REAL,
+        given_up_at REAL,
+        last_error TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX alert_deliveries_due ON alert_deliveries(next_try_at)
+        WHERE done_at IS NULL AND given_up_at IS NULL;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from backend.web.manage import dashboard, keys, members, prompts, signin, site
+from backend.web.manage import alerts, dashboard, keys, members, numbers, prompts, signin, site
 
 
 def add_routes(app: web.Application) -> None:
-    for module in (signin, dashboard, members, keys, site, prompts):
+    for module in (signin, dashboard, members, keys, site, prompts, numbers, alerts):
         module.add_routes(app)
