@@ -201,8 +201,13 @@ function card({ prompt, site, distance }) {
   const article = element("article", "card");
   article.dataset.prompt = String(prompt.id);
   article.append(element("h2", "", prompt.title));
-  const where = distance === null ? site.name : `${site.name} · ${distanceInWords(distance)}`;
-  article.append(element("p", "where", where));
+  // The site's name leads to its public page (who it is, all its requests, its privacy notice).
+  const where = element("p", "where");
+  const page = element("a", "", site.name);
+  page.href = `/s/${encodeURIComponent(site.slug)}?lang=${lang}`;
+  where.append(page);
+  if (distance !== null) where.append(` · ${distanceInWords(distance)}`);
+  article.append(where);
   const details = element("details");
   details.append(element("summary", "", t("more")), element("p", "", prompt.body));
   details.open = opened.has(prompt.id); // a card being read stays open when the list is renewed
