@@ -18,14 +18,14 @@ import cairosvg
 from aiohttp import web
 from pydantic_core import from_json
 
-from backend.answers import chosen_prompts
+from backend.answers import SiteCard, chosen_prompts
 from backend.http.public import count_event
 from backend.http.state import STATE
 from backend.models import Site
 from backend.prompts import language_preferences
 from backend.web import privacy
 from backend.web.poster import poster_svg
-from backend.web.render import page, page_language, render
+from backend.web.render import page, page_language, render, render_text, respond
 from backend.web.words import LANGUAGES, word
 from beacon_agent.contract.wire import PromptEventType
 
@@ -56,9 +56,23 @@ def _cached(response: web.Response) -> web.Response:
 
 
 async def site_page(request: web.Request) -> web.Response:
-    site = await _site(request)
-    context = {"site": site, "prompts": await _prompts(request, site), "base": f"/s/{site.slug}"}
-    return _cached(render(request, "site.html", context, cache=CACHED))
+    """Kept rendered by the catalog, per reader's languages, for as long as the site's card holds."""
+    state = request.app[STATE]
+    preferences = language_preferences(request.query.get("lang"), request.headers.get("Accept-Language"))
+    lang = page_language(request)
+
+    def draw(card: SiteCard) -> bytes:
+        site = from_json(card[2])
+        prompts = [
+            from_json(text) for _, text in chosen_prompts(card, None, preferences, check_distance=False)
+        ]
+        context = {"site": site, "prompts": prompts, "base": f"/s/{site['slug']}"}
+        return render_text(request, "site.html", context, lang).encode()
+
+    body = await state.catalog.site_page(request.match_info["slug"], preferences, state.clock(), draw)
+    if body is None:
+        raise web.HTTPNotFound()
+    return _cached(respond(body, lang, cache=CACHED))
 
 
 async def follow(request: web.Request) -> web.StreamResponse:
