@@ -15,6 +15,7 @@ from backend.demo import seed_demo
 from backend.http.app import create_app
 from tests.browser import look
 from tests.conftest import SITE, Backend, BackendFactory, make_settings, prompt_body
+from tests.manage_helpers import get, submit
 
 
 async def _site_with_prompts(backend: Backend) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -150,17 +151,23 @@ async def test_the_site_page_in_a_browser(backend: Backend, browser: Any) -> Non
     await look(browser, url + "/privacy?lang=en", "privacy-phone-en")
 
 
-async def test_the_demo_prints_a_site_page_that_answers(tmp_path: Path) -> None:
+async def test_the_demo_prints_the_app_a_site_page_and_a_staff_login_that_work(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, db=tmp_path / "demo.db")
     out = io.StringIO()
     await seed_demo(settings, out)
-    printed = re.search(r"page for passers-by: http://127\.0\.0\.1:8080(/s/[a-z0-9-]+)", out.getvalue())
-    assert printed is not None, out.getvalue()
+    printed = out.getvalue()
+    base = "http://127.0.0.1:8080"
+    page = re.search(rf"page for passers-by: {base}(/s/[a-z0-9-]+)", printed)
+    app = re.search(rf"web app for passers-by: {base}(/app/)", printed)
+    login = re.search(rf"staff pages: {base}(/manage/login)  e-mail (\S+)  password (\S+)  \(a demo", printed)
+    assert page and app and login, printed
     client = TestClient(TestServer(create_app(settings), host="127.0.0.1"))
     await client.start_server()
     try:
-        async with client.get(printed.group(1)) as response:
-            assert response.status == 200
-            assert 'class="card"' in await response.text()
+        assert 'class="card"' in await get(client, page.group(1))
+        assert "Hilfe in Ihrer Nähe" in await get(client, app.group(1))
+        fields = {"email": login.group(2), "password": login.group(3)}
+        dashboard = await submit(client, login.group(1), fields)
+        assert "Hospiz am Rosental" in dashboard  # signed in, as the demo organisation's owner
     finally:
         await client.close()
