@@ -42,8 +42,10 @@ test-deps: system-deps
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq $$need; \
 	  elif [ -n "$$need" ]; then echo "make: missing Debian packages:$$need (their tests are skipped)"; fi
 
+# At a terminal the demo's backend stays up after the report (Ctrl-C ends it), so the app, the site
+# pages and the staff login it prints can be opened; from a script it ends with the report.
 demo: $(STAMP) system-deps
-	$(BIN)/nahbei-sim demo
+	$(BIN)/nahbei-sim demo $$([ -t 0 ] && echo --serve)
 
 test: lint lint-openapi typecheck unit
 

@@ -23,6 +23,8 @@ from beacon_agent.contract.wire import Region, SiteKind
 
 K = TypeVar("K", bound=Hashable)
 KEY_USE_EVERY_S = 60.0
+# Rendered public pages kept: a page is ~3 KB (a card ~0.5 KB), so fewer than the cards.
+PAGE_ENTRIES = 20_000
 V = TypeVar("V")
 
 
@@ -121,6 +123,10 @@ class Catalog:
         self._cards: AtomCache[int, tuple[float, SiteCard]] = AtomCache(max_entries, ttl_s)
         # A public page's site by its slug, as the JSON of `Site` (marshallable, see AtomCache).
         self._slugs: AtomCache[str, bytes | None] = AtomCache(max_entries, ttl_s)
+        # /s/{slug} rendered, by (slug, the reader's languages): (valid until, page), None for no site.
+        self._pages: AtomCache[tuple[str, tuple[str, ...]], tuple[float, bytes] | None] = AtomCache(
+            min(max_entries, PAGE_ENTRIES), ttl_s
+        )
         # Admin keys are not cached (a revoked key must fail at once in every process); this only
         # remembers which keys' use was recorded in the last minute, so that use costs one write a minute.
         self._admins_used: TtlCache[bytes, bool] = TtlCache(10_000, KEY_USE_EVERY_S)
@@ -134,6 +140,7 @@ class Catalog:
             self._beacons,
             self._cards,
             self._slugs,
+            self._pages,
             self._agents,
             self._eid_beacons,
             self._eid_tables,
@@ -185,6 +192,31 @@ class Catalog:
             self._slugs.put(slug, None if site is None else site.model_dump_json().encode(), now)
             return site
         return None if entry[1] is None else Site.model_validate_json(entry[1])
+
+    async def site_page(
+        self, slug: str, languages: tuple[str, ...], at: float, render: Callable[[SiteCard], bytes]
+    ) -> bytes | None:
+        """The public page /s/{slug} for a reader of `languages` at Unix time `at`, None if no site has it.
+
+        Kept as `render` made it from the site's card, with the card's discipline: until any change
+        through this process (`invalidate`), the first moment one of its prompts' schedule or validity
+        changes (what is current then differs), or the TTL (changes by another process). A miss costs
+        one statement, as `resolve`'s does, and caches the card on the way.
+        """
+        clock = self.clock()
+        key = (slug, languages)
+        entry = self._pages.get(key, clock)
+        if entry is not None and (entry[1] is None or at < entry[1][0]):
+            return None if entry[1] is None else entry[1][1]
+        material = await self.storage.site_material_by_slug(slug)
+        if material is None:
+            self._pages.put(key, None, clock)
+            return None
+        site, prompts = material
+        until, card = self._remember_card(site, prompts, at, clock)
+        body = render(card)
+        self._pages.put(key, (until, body), clock)
+        return body
 
     async def admin_org(self, key_hash: bytes) -> int | None:
         """The organisation of an admin key not revoked, read from the store every time."""
@@ -249,15 +281,19 @@ class Catalog:
     ) -> None:
         clock = self.clock()
         for site_id, (site, prompts) in material.items():
-            into[site_id] = self._remember_card(site, prompts, at, clock)
+            into[site_id] = self._remember_card(site, prompts, at, clock)[1]
 
     def _remember_card(
         self, site: SiteRow, prompts: Sequence[StoredPrompt], at: float, clock: float
-    ) -> SiteCard:
+    ) -> tuple[float, SiteCard]:
+        """The site's card at `at`, and until when it holds; cached."""
         now = datetime.fromtimestamp(at, UTC)
-        card = site_card(site, current_prompts(prompts, site.timezone, now))
-        self._cards.put(site.id, (current_until(prompts, site.timezone, now), card), clock)
-        return card
+        entry = (
+            current_until(prompts, site.timezone, now),
+            site_card(site, current_prompts(prompts, site.timezone, now)),
+        )
+        self._cards.put(site.id, entry, clock)
+        return entry
 
     async def current(self, site: Site, now: datetime) -> list[Prompt]:
         """A site's current prompts, best first, for an agent (a few requests a minute: not cached)."""

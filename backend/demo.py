@@ -4,6 +4,7 @@ replaces only a database the demo seeded (`refuse_to_replace`) unless told to (`
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import time
 from contextlib import closing
@@ -14,14 +15,16 @@ from typing import Any, TextIO
 from pydantic import TypeAdapter
 
 from backend import auth
+from backend.accounts.passwords import hash_password
 from backend.config import Settings
 from backend.models import AgentIn, BeaconIn, PromptIn, SiteIn
-from backend.storage import open_storage
+from backend.storage import Storage, open_storage
 from backend.storage.open import sqlite_path
 
 DEMO_DB = "var/demo.db"  # where the demo lives unless --db or NAHBEI_DB say otherwise
 DEMO_ORG = "Nahbei Demo Leipzig e.V."
 DEMO_EID_IDENTITY_KEY = "6e61686265692d64656d6f2d6569642d"  # "nahbei-demo-eid-", public on purpose
+DEMO_OWNER = "demo@nahbei.example"  # the demo's staff login; its password is new at every start
 _BEACON = TypeAdapter[BeaconIn](BeaconIn)
 
 
@@ -203,10 +206,41 @@ def _is_demo(path: Path) -> bool:
     return names == [DEMO_ORG]
 
 
+@dataclass(frozen=True)
+class DemoLogin:
+    """The demo organisation's owner, for the staff pages at /manage/login."""
+
+    email: str
+    password: str
+
+    def line(self, base: str) -> str:
+        return (
+            f"staff pages: {base}/manage/login  e-mail {self.email}  password {self.password}"
+            "  (a demo: its password is printed here, and is new at every start)"
+        )
+
+
+async def add_demo_owner(storage: Storage, org_id: int, now: float) -> DemoLogin:
+    """An owner with a fresh random password: a demo is looked at in a browser, and nobody has
+    received a setup link. Random, so a demo left reachable cannot be entered with a known password."""
+    login = DemoLogin(DEMO_OWNER, secrets.token_urlsafe(12))
+    person_id = await storage.add_person(login.email, now)
+    await storage.add_member(org_id, person_id, "owner", now)
+    await storage.set_password(person_id, hash_password(login.password))
+    return login
+
+
+async def demo_owner(settings: Settings, org_id: int) -> DemoLogin:
+    """`add_demo_owner` in the database `settings.db` names (for the simulator's street)."""
+    async with open_storage(settings) as storage:
+        return await add_demo_owner(storage, org_id, time.time())
+
+
 @dataclass
 class DemoSeed:
     org_id: int
     admin_key: str
+    login: DemoLogin
     site_ids: list[int] = field(default_factory=list)
     agent_tokens: dict[int, str] = field(default_factory=dict)
     beacon_keys: dict[int, list[str]] = field(default_factory=dict)
@@ -218,7 +252,8 @@ async def seed_demo(settings: Settings, out: TextIO | None = None) -> DemoSeed:
     now = time.time()
     async with open_storage(settings, fresh=True) as storage:
         key = auth.new_secret(auth.ADMIN_PREFIX)
-        seed = DemoSeed(await storage.create_org(DEMO_ORG, auth.secret_hash(key), now), key)
+        org_id = await storage.create_org(DEMO_ORG, auth.secret_hash(key), now)
+        seed = DemoSeed(org_id, key, await add_demo_owner(storage, org_id, now))
         for demo in DEMO_SITES:
             site = await storage.create_site(seed.org_id, demo.site, now)
             seed.site_ids.append(site.id)
@@ -245,10 +280,16 @@ def _explain(seed: DemoSeed, settings: Settings, out: TextIO) -> None:
     key = seed.beacon_keys[seed.site_ids[0]][0]
     site = seed.site_ids[0]
     out.write(f"""
-Demo organisation seeded into {settings.db}
-  admin key (shown once): {seed.admin_key}
+Demo organisation {DEMO_ORG!r} seeded into {settings.db}
+
+Open in a browser:
+  the web app for passers-by: {base}/app/  (it asks for the phone's location; stand in Leipzig)
+  the hospice's page for passers-by: {base}/s/{seed.slugs[site]}  (its poster: add /poster.pdf)
+  {seed.login.line(base)}
+
+For scripts and the Pi (shown once):
+  admin key: {seed.admin_key}
   agent token of the hospice's Pi: {seed.agent_tokens[site]}
-  the hospice's page for passers-by: {base}/s/{seed.slugs[site]}  (its poster: /poster.pdf after it)
 
 Try, in another terminal:
   curl -s {base}/v1/nearby?lat=51.3467\\&lon=12.364\\&radius_m=5000

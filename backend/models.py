@@ -154,7 +154,6 @@ class SitePatch(Strict):
 # OpenAPI document would show one.)
 class Site(SiteView):
     ibeacon_major: int | None = Field(description="The major allocated to this site's iBeacons, if any.")
-    slug: str = Field(description="The site's public page is /s/{slug}; its poster /s/{slug}/poster.pdf.")
     privacy_controller: str
     privacy_email: str
     privacy_address: str

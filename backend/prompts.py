@@ -47,7 +47,8 @@ P = TypeVar("P", bound=Timed)
 
 @functools.lru_cache(maxsize=4096)
 def language_preferences(lang: str | None, accept_language: str | None) -> tuple[str, ...]:
-    """The `lang` parameter first, then the Accept-Language header by quality; base languages too.
+    """The `lang` parameter first (if it is a language tag), then the Accept-Language header by
+    quality; base languages too. Bounded, as pages are kept per reader's languages (`Catalog.site_page`).
 
     ``de-AT`` also admits ``de``, so a phone set to Austrian German reads the German text. Each range
     must be a BCP 47 language tag (RFC 4647 basic range) and each weight an RFC 9110 qvalue; anything
@@ -65,7 +66,8 @@ def language_preferences(lang: str | None, accept_language: str | None) -> tuple
             quality = float(weight.group(1))
         if quality > 0 and _LANGUAGE_RANGE.fullmatch(tag):
             ranked.append((-quality, position, tag))
-    wanted = ([lang.lower()] if lang else []) + [tag for _, _, tag in sorted(ranked)]
+    asked = [lang.lower()] if lang and _LANGUAGE_RANGE.fullmatch(lang.lower()) else []
+    wanted = asked + [tag for _, _, tag in sorted(ranked)]
     result: list[str] = []
     for tag in wanted:
         for candidate in (tag, tag.split("-")[0]):

@@ -130,7 +130,7 @@ def serve_demo(folder: Path, **settings: str) -> Iterator[DemoServer]:
         env=backend_env({}),
         check=True,
     )
-    admin = re.search(r"admin key \(shown once\): (nbk_[A-Za-z0-9_-]+)", seeded.stdout)
+    admin = re.search(r"admin key: (nbk_[A-Za-z0-9_-]+)", seeded.stdout)
     agent = re.search(r"agent token of the hospice's Pi: (nba_[A-Za-z0-9_-]+)", seeded.stdout)
     assert admin and agent, seeded.stdout
     shutil.copyfile(db, folder / "seeded.db")  # demo --no-serve leaves no WAL behind: one file is all

@@ -42,6 +42,7 @@ async def test_resolve_known_ibeacon_gives_site_prompts_and_distance(backend: Ba
 
     near = await resolve(backend, {"beacon": key(1), "rssi": -59})
     assert [s["site"]["id"] for s in near["sites"]] == [site_id]
+    assert near["sites"][0]["site"]["slug"] == "hospiz-am-park"  # the app links to /s/hospiz-am-park
     assert near["sites"][0]["distance_m"] == 1.0
     [prompt] = near["sites"][0]["prompts"]
     assert prompt["title"] == "Helfen Sie mit" and prompt["lang"] == "de"
@@ -199,6 +200,8 @@ async def test_nearby_sorted_within_radius_and_kind_filter(backend: Backend) -> 
     assert [s["site"]["id"] for s in body["sites"]] == [ids[1], ids[0]]
     assert body["sites"][0]["distance_m"] == 0.0 and 600 < body["sites"][1]["distance_m"] < 750
     assert len(body["sites"][0]["prompts"]) == 1  # a list the user opens: no door-distance filter
+    # Each site names its public page, so the app can link there.
+    assert [s["site"]["slug"] for s in body["sites"]] == ["hospiz-am-park", "tafel"]
     for found in body["sites"]:  # a card built from the search's rows is the card read on its own
         alone = singles[found["site"]["id"]]
         assert (found["site"], found["prompts"]) == (alone["site"], alone["prompts"])

@@ -28,3 +28,11 @@ def test_accept_language_takes_only_language_tags_and_qvalues(
 
 def test_the_lang_parameter_comes_first() -> None:
     assert language_preferences("de", "en") == ("de", "en")
+
+
+def test_a_lang_parameter_that_is_no_language_tag_is_skipped() -> None:
+    """The pages' `?lang=` reaches here unchecked; site pages are kept per these preferences, so
+    junk must not become a preference (nor a cache key of 8 KB)."""
+    assert language_preferences("x" * 2000, "en") == ("en",)
+    assert language_preferences("<b>", None) == ()
+    assert language_preferences("EN-GB", None) == ("en-gb", "en")

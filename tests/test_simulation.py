@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from backend import slugs
 from simulator import cli
 from simulator.engine.agents import NO_DBUS_DAEMON
 from simulator.engine.run import AGENT_EXIT_NOTE, AgentMode, SimulationError, run_scenario
@@ -116,6 +117,12 @@ async def test_quiet_street_every_passer_by_with_the_app_gets_the_prompt_once_an
     nearness = report["nearness"]
     assert nearness["came_near"] > 0 and nearness["distance_error"]["count"] > 0
     assert set(nearness["per_site"]) == {site.name}
+    # The report links to what a person opens while the backend is up: the app, the site's page, the staff pages.
+    url, page = record.backend_url, (tmp_path / "report.html").read_text()
+    assert url is not None and url.startswith("http://127.0.0.1:")
+    assert next(iter(report["links"].values())) == f"{url}/app/" and f'<a href="{url}/app/">' in page
+    assert f'<a href="{url}/s/{slugs.slug_of(site.name)}">{site.name}' in page.replace("&#x27;", "'")
+    assert f'<a href="{url}/manage/login">the staff pages</a>' in page
     # The record alone is enough to report on a run again.
     again = write_report(record, world, tmp_path / "again")
     assert again["sightings_received"] == record.sightings_received

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from backend.demo import seed_demo
 from backend.http.app import create_app
 from tests.browser import look
 from tests.conftest import SITE, Backend, BackendFactory, make_settings, prompt_body
+from tests.manage_helpers import get, submit
 
 
 async def _site_with_prompts(backend: Backend) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -55,6 +58,42 @@ async def test_a_prompt_with_html_shows_as_text(backend: Backend) -> None:
         page = await response.text()
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;b&gt;fett&lt;/b&gt;" in page and "<p>zweite Zeile</p>" in page
+
+
+async def test_the_kept_page_follows_every_change_and_the_clock(backend: Backend) -> None:
+    """The page is kept rendered, with the catalog's discipline: a change through this process shows
+    at once, a prompt's schedule when it turns, and another process's change within the TTL."""
+    schedule = [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}]
+    site = await backend.json("POST", "/v1/admin/sites", 201, json=SITE)
+    prompts = f"/v1/admin/sites/{site['id']}/prompts"
+    weekdays = await backend.json("POST", prompts, 201, json=prompt_body(schedule=schedule))
+    page = f"/s/{site['slug']}"
+
+    async def shown(**headers: str) -> str:
+        async with backend.client.get(page, headers=headers) as response:
+            assert response.status == 200
+            return await response.text()
+
+    backend.clock.now = datetime(2026, 11, 23, 15, 59, tzinfo=UTC).timestamp()  # Monday 16:59 in Berlin
+    assert "Helfen Sie mit" in await shown()
+    assert "Help us" in await shown(**{"Accept-Language": "en"})  # kept per reader's languages
+    assert "Helfen Sie mit" in await shown()
+    backend.clock.advance(60)  # 17:00: the schedule turns, and so does the kept page
+    assert "Helfen Sie mit" not in await shown()
+
+    backend.clock.now = datetime(2026, 11, 24, 8, 0, tzinfo=UTC).timestamp()  # Tuesday 09:00
+    await backend.json("PATCH", f"{prompts}/{weekdays['id']}", 200, json={"texts": {"de": {"title": "Neu"}}})
+    assert "Neu" in await shown()  # an admin change clears it at once
+
+    with sqlite3.connect(backend.settings.db) as other:  # another process renames the site
+        other.execute("UPDATE sites SET name = 'Hospiz am See' WHERE id = ?", (site["id"],))
+    assert "Hospiz am Park" in await shown()  # kept: this process cannot know yet
+    backend.clock.advance(backend.settings.cache_ttl_s + 1)
+    assert "Hospiz am See" in await shown()
+
+    await backend.json("PATCH", f"/v1/admin/sites/{site['id']}", 200, json={"slug": "hospiz-am-see"})
+    async with backend.client.get(page) as response:
+        assert response.status == 404  # the old address is gone at once, not kept
 
 
 async def test_no_site_no_page(backend: Backend) -> None:
@@ -112,17 +151,23 @@ async def test_the_site_page_in_a_browser(backend: Backend, browser: Any) -> Non
     await look(browser, url + "/privacy?lang=en", "privacy-phone-en")
 
 
-async def test_the_demo_prints_a_site_page_that_answers(tmp_path: Path) -> None:
+async def test_the_demo_prints_the_app_a_site_page_and_a_staff_login_that_work(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, db=tmp_path / "demo.db")
     out = io.StringIO()
     await seed_demo(settings, out)
-    printed = re.search(r"page for passers-by: http://127\.0\.0\.1:8080(/s/[a-z0-9-]+)", out.getvalue())
-    assert printed is not None, out.getvalue()
+    printed = out.getvalue()
+    base = "http://127.0.0.1:8080"
+    page = re.search(rf"page for passers-by: {base}(/s/[a-z0-9-]+)", printed)
+    app = re.search(rf"web app for passers-by: {base}(/app/)", printed)
+    login = re.search(rf"staff pages: {base}(/manage/login)  e-mail (\S+)  password (\S+)  \(a demo", printed)
+    assert page and app and login, printed
     client = TestClient(TestServer(create_app(settings), host="127.0.0.1"))
     await client.start_server()
     try:
-        async with client.get(printed.group(1)) as response:
-            assert response.status == 200
-            assert 'class="card"' in await response.text()
+        assert 'class="card"' in await get(client, page.group(1))
+        assert "Hilfe in Ihrer Nähe" in await get(client, app.group(1))
+        fields = {"email": login.group(2), "password": login.group(3)}
+        dashboard = await submit(client, login.group(1), fields)
+        assert "Hospiz am Rosental" in dashboard  # signed in, as the demo organisation's owner
     finally:
         await client.close()

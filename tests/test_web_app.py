@@ -4,10 +4,14 @@ set and granted (or not), the backend real; and the files' headers, size budget 
 from __future__ import annotations
 
 import gzip
+import re
+import shutil
 import struct
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
+from backend.web.app import APP_FILES, FOLDER, load_files
 from benchmarks.http.app_shell import BUDGET_BYTES, transfer_sizes
 from tests.browser import PHONE, check
 from tests.conftest import SITE, Backend, prompt_body
@@ -54,6 +58,9 @@ async def test_at_the_hospice_its_prompt_shows_and_two_km_away_it_does_not(
     assert "Helfen Sie mit" in text and "Hospiz am Park" in text and "direkt hier" in text
     assert await card.get_by_role("link", name="Mehr").get_attribute("href") == "https://example.org/help"
     await check(page, "app-phone-here")
+    await card.get_by_role("link", name="Hospiz am Park").click()  # the site's name opens its page
+    await page.wait_for_url("**/s/hospiz-am-park?lang=de")
+    assert await page.locator("h1").inner_text() == "Hospiz am Park"
     far = await _phone(browser, where=FAR_AWAY)
     page = await _open(far, url)
     assert await page.locator("article.card").count() == 0
@@ -185,6 +192,55 @@ async def test_offline_after_the_first_visit_the_shell_opens_and_says_so(
     await check(page, "app-phone-offline")
 
 
+async def test_a_new_deployment_replaces_the_kept_shell(
+    backend: Backend, browser: Any, tmp_path: Path
+) -> None:
+    """A changed shell means a new cache name in sw.js: the next visit shows the new shell, the new
+    worker keeps it in place of the old one, and offline it is the new shell that opens."""
+    await _site_with_prompt(backend)
+    context = await _phone(browser)
+    page = await _open(context, str(backend.client.make_url("/app/")))
+    old = await page.evaluate(ACTIVATED)
+    assert old == [await _cache_name(backend)]
+
+    new_shell = tmp_path / "app"
+    shutil.copytree(FOLDER, new_shell)
+    index = new_shell / "index.html"
+    index.write_text(index.read_text().replace("<title>", '<meta name="shell" content="new">\n  <title>'))
+    backend.client.server.app[APP_FILES].update(load_files(new_shell))  # deployed: the server sends it
+    new = await _cache_name(backend)
+    assert new not in old
+
+    await page.reload()
+    assert await page.locator('meta[name="shell"]').count() == 1  # online: the new shell at once
+    assert await page.evaluate(ACTIVATED) == [new]  # the old cache is gone, the new one kept
+    await context.set_offline(True)
+    await backend.client.close()
+    await page.reload()
+    await page.locator("#offline").wait_for()
+    assert await page.locator('meta[name="shell"]').count() == 1  # offline: the kept copy is the new one
+
+
+async def _cache_name(backend: Backend) -> str:
+    """The cache the served sw.js keeps the shell in."""
+    async with backend.client.get("/app/sw.js") as response:
+        found = re.search(r'const VERSION = "([^"]+)"', await response.text())
+    assert found is not None
+    return found.group(1)
+
+
+# Waits until the newest service worker is the active one and has tidied up, then names the caches.
+ACTIVATED = """async () => {
+  const registration = await navigator.serviceWorker.ready;
+  await registration.update();
+  const worker = registration.installing || registration.waiting || registration.active;
+  if (worker.state !== "activated") {
+    await new Promise((done) => worker.addEventListener("statechange", () => worker.state === "activated" && done()));
+  }
+  return caches.keys();
+}"""
+
+
 async def test_without_permission_it_asks_only_on_a_tap_and_explains_a_refusal(
     backend: Backend, browser: Any
 ) -> None:
@@ -227,7 +283,7 @@ async def test_a_prompt_text_with_html_shows_as_text(backend: Backend, browser: 
     card = page.locator("article.card")
     assert await card.locator("h2").inner_text() == texts["de"]["title"]
     assert await card.locator("b, img, i, u").count() == 0
-    assert await card.get_by_role("link").inner_text() == "<u>Los</u>"
+    assert await card.locator("a.button").inner_text() == "<u>Los</u>"
     await check(page, "app-phone-html")
 
 

@@ -183,6 +183,10 @@ class Storage(Protocol):
         """What the public answers are built from: each existing site's public columns and all its prompts."""
         ...
 
+    async def site_material_by_slug(self, slug: str) -> SiteMaterial | None:
+        """`site_material` of the site whose public page is /s/{slug}, in one read."""
+        ...
+
     async def sites_near(
         self, lat: float, lon: float, radius_m: float, kind: SiteKind | None, limit: int
     ) -> tuple[list[tuple[int, float]], MaterialOf]:

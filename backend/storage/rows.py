@@ -63,6 +63,7 @@ class SiteRow(NamedTuple):
     address: str
     timezone: str
     default_lang: str
+    slug: str
 
 
 class StoredPrompt(NamedTuple):

@@ -51,7 +51,8 @@ _CSP: Final = (
     "worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'none'"
 )
-_FILES: web.AppKey[dict[str, AppFile]] = web.AppKey("app_files")
+# Read at start; a test swaps them in place to play a new deployment.
+APP_FILES: web.AppKey[dict[str, AppFile]] = web.AppKey("app_files")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ def load_files(folder: Path = FOLDER) -> dict[str, AppFile]:
 
 async def serve(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
-    found = request.app[_FILES].get(name) or _icon(name)
+    found = request.app[APP_FILES].get(name) or _icon(name)
     if found is None:
         raise web.HTTPNotFound()
     headers = {
@@ -124,6 +125,6 @@ async def to_app(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(app: web.Application) -> None:
-    app[_FILES] = load_files()
+    app[APP_FILES] = load_files()
     app.router.add_get("/app", to_app, name="app_bare")
     app.router.add_get("/app/{name:.*}", page("app", serve), name="app")

@@ -18,7 +18,7 @@ import cairosvg
 from aiohttp import web
 from pydantic_core import from_json
 
-from backend.answers import chosen_prompts
+from backend.answers import SiteCard, chosen_prompts
 from backend.http.public import count_event
 from backend.http.state import STATE
 from backend.models import Site
@@ -26,7 +26,7 @@ from backend.prompts import language_preferences
 from backend.web import privacy
 from backend.web.card import public_card
 from backend.web.poster import poster_svg
-from backend.web.render import page, page_language, render
+from backend.web.render import page, page_language, render, render_text, respond
 from backend.web.words import LANGUAGES, word
 from beacon_agent.contract.wire import PromptEventType
 
@@ -57,11 +57,24 @@ def _cached(response: web.Response) -> web.Response:
 
 
 async def site_page(request: web.Request) -> web.Response:
-    site = await _site(request)
-    base, lang = f"/s/{site.slug}", page_language(request)
-    cards = [public_card(prompt, base, lang) for prompt in await _prompts(request, site)]
-    context = {"site": site, "cards": cards, "base": base}
-    return _cached(render(request, "site.html", context, cache=CACHED, lang=lang))
+    """Kept rendered by the catalog, per reader's languages, for as long as the site's card holds."""
+    state = request.app[STATE]
+    preferences = language_preferences(request.query.get("lang"), request.headers.get("Accept-Language"))
+    lang = page_language(request)
+
+    def draw(card: SiteCard) -> bytes:
+        site = from_json(card[2])
+        base = f"/s/{site['slug']}"
+        cards = [
+            public_card(from_json(text), base, lang)
+            for _, text in chosen_prompts(card, None, preferences, check_distance=False)
+        ]
+        return render_text(request, "site.html", {"site": site, "cards": cards, "base": base}, lang).encode()
+
+    body = await state.catalog.site_page(request.match_info["slug"], preferences, state.clock(), draw)
+    if body is None:
+        raise web.HTTPNotFound()
+    return _cached(respond(body, lang, cache=CACHED))
 
 
 async def follow(request: web.Request) -> web.StreamResponse:

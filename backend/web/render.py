@@ -44,6 +44,8 @@ def setup(app: web.Application) -> None:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates ship with the code: no stat() of every file on every render (~25 µs a page).
+        auto_reload=False,
     )
     env.globals["languages"] = LANGUAGE_NAMES
     static = app.router.add_static("/static/", STATIC, name="static", append_version=True)
@@ -75,8 +77,21 @@ def render(
     Cache-Control a page may carry (public pages can be cached, staff pages never).
     """
     lang = lang or page_language(request)
+    body = render_text(request, template, context, lang)
+    return respond(body.encode(), lang, status=status, img_src=img_src, cache=cache)
+
+
+def render_text(request: web.Request, template: str, context: Mapping[str, Any] | None, lang: str) -> str:
+    """`template` rendered in `lang`: the page alone, for a page kept rendered (see `respond`)."""
     values = {"lang": lang, "t": lambda key: word(key, lang), "path": request.path, **(context or {})}
-    response = aiohttp_jinja2.render_template(template, request, values, status=status)
+    return aiohttp_jinja2.render_string(template, request, values)
+
+
+def respond(
+    body: bytes, lang: str, *, status: int = 200, img_src: str = "", cache: str = "no-store"
+) -> web.Response:
+    """A rendered page with the headers every page carries."""
+    response = web.Response(body=body, status=status, content_type="text/html", charset="utf-8")
     response.headers["Content-Language"] = lang
     response.headers["Content-Security-Policy"] = _CSP.format(img=f" {img_src}" if img_src else "")
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -92,6 +92,7 @@ class SiteView(BaseModel):
     address: str
     timezone: str
     default_lang: str
+    slug: str = Field(description="The site's public page is /s/{slug}; its poster /s/{slug}/poster.pdf.")
 
 
 class SiteWithPrompts(BaseModel):

@@ -34,6 +34,8 @@ from benchmarks import servers, wrk
 from benchmarks.http import lua, seed
 
 BATCH = 500
+# The site pages people open again and again (posters in town): a set the page cache holds whole.
+HOT_SITES = 1000
 # Each request figure is measured this many times, interleaved with its baseline (see `Bench.run`).
 ROUNDS = 3
 
@@ -107,6 +109,7 @@ class Bench:
         one = lua.resolve_one(self.folder, seed.ibeacon_key(0))
         near_big = lua.nearby_random(self.folder, self.big, 500)
         page_big = lua.site_page_random(self.folder, self.big)
+        page_hot = lua.site_page_random(self.folder, HOT_SITES)  # sites 1-1,000 of the large database
         big = f"{self.big:,}"
         seconds = round_seconds(self.seconds)
         with (
@@ -137,6 +140,12 @@ class Bench:
                 ),
                 ("bare page", bare, page_big, "baseline: bare handler, the site pages' GETs"),
                 ("site page big", large, page_big, f"site page /s/{{slug}}, random of {big}"),
+                (
+                    "site page hot",
+                    large,
+                    page_hot,
+                    f"site page /s/{{slug}}, {HOT_SITES:,} of {big}, kept rendered",
+                ),
             ]
             runs: dict[str, list[Run]] = {name: [] for name, *_ in plan}
             for round_ in range(ROUNDS):
@@ -161,6 +170,11 @@ class Bench:
             _p95(
                 f"site page p95 over {big} sites vs the bare handler",
                 runs["site page big"],
+                runs["bare page"],
+            ),
+            _p95(
+                f"site page p95, {HOT_SITES:,} sites read again and again of {big}, vs the bare handler",
+                runs["site page hot"],
                 runs["bare page"],
             ),
             _ratio(
@@ -334,7 +348,9 @@ def _latency(name: str, big: list[Run], small: list[Run]) -> Result:
 def _p95(name: str, page: list[Run], bare: list[Run]) -> Result:
     """The site page's p95 latency against the bare handler's under the same load: what our page costs.
 
-    No target: the issue asks for the figure; the page answers from the catalog like `resolve`."""
+    No target: the issue asks for the figure. Pages are kept rendered like `resolve`'s cards: over
+    1,000,000 sites picked at random nearly every request misses (one statement and a render), over a
+    hot set of `HOT_SITES` nearly every one is a kept page."""
     ratios = [_p95_ms(p) / _p95_ms(b) for p, b in zip(page, bare, strict=True)]
     i, rounds = _median_round(ratios)
     return Result(

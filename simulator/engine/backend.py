@@ -23,6 +23,7 @@ import aiohttp
 from aiohttp import web
 
 from backend.config import Settings
+from backend.demo import DemoLogin
 from backend.http.app import create_app
 from backend.storage.open import sqlite_path
 from simulator.world.scenario import (
@@ -285,8 +286,15 @@ def _prompt_body(prompt: PromptSpec) -> dict[str, Any]:
     return body
 
 
-def serve_banner(admin: Admin, world: World, seeded: Seeded, at_s: float) -> list[str]:
-    """What to print while the backend stays up: its URL, the admin key and calls to paste."""
+def site_links(url: str, seeded: Seeded) -> dict[str, str]:
+    """What a person opens in a browser while the backend is up: the app, each site's page, the staff pages."""
+    pages = {f"{name}'s page for passers-by": f"{url}/s/{slug}" for name, slug in seeded.slugs.items()}
+    return {"the web app for passers-by": f"{url}/app/", **pages, "the staff pages": f"{url}/manage/login"}
+
+
+def serve_banner(admin: Admin, world: World, seeded: Seeded, at_s: float, login: DemoLogin) -> list[str]:
+    """What to print while the backend stays up: where to look in a browser, with a staff login, then
+    the admin key and calls to paste."""
     url, auth = admin.url, f'-H "Authorization: Bearer {admin.key}"'
     site_name, site_id = next(iter(seeded.site_ids.items()))
     site = next(s for s in world.scenario.sites if s.name == site_name)
@@ -296,11 +304,13 @@ def serve_banner(admin: Admin, world: World, seeded: Seeded, at_s: float) -> lis
         f'{{"observations": [{{"beacon": "{keys[0]}", "rssi": -65}}], "lang": "en"}}' if keys else ""
     )
     lines = [
-        f"The backend stays up at {url} until Ctrl-C.",
-        f"Admin key: {admin.key}",
-        f"{site_name}'s page for passers-by: {url}/s/{seeded.slugs[site_name]} (poster: add /poster.pdf)",
-        f"The web app for passers-by: {url}/app/ (stand at {lat:.5f}, {lon:.5f}: DevTools > Sensors > Location)",
         "",
+        f"The backend stays up at {url} until Ctrl-C. Open in a browser:",
+        f"  the web app for passers-by: {url}/app/  (stand at {lat:.5f}, {lon:.5f}: DevTools > Sensors > Location)",
+        f"  {site_name}'s page for passers-by: {url}/s/{seeded.slugs[site_name]}  (its poster: add /poster.pdf)",
+        f"  {login.line(url)}",
+        "",
+        f"For scripts: admin key {admin.key}",
         f"curl -s {auth} {url}/v1/admin/sites",
         f"curl -s {auth} {url}/v1/admin/sites/{site_id}/health",
         f"curl -s {auth} {url}/v1/admin/sites/{site_id}/stats",

@@ -28,6 +28,7 @@ from typing import Any, Final, Literal
 import aiohttp
 import structlog
 
+from backend.demo import demo_owner
 from backend.orgs import create_org
 from simulator.bluez.bus import find_dbus_daemon
 from simulator.engine.agents import NO_DBUS_DAEMON, Agents, BleakAgents, InlineAgents, poll
@@ -42,6 +43,7 @@ from simulator.engine.backend import (
     seed_sites,
     serve_banner,
     sim_settings,
+    site_links,
 )
 from simulator.engine.phones import Phones
 from simulator.report.figures import write_report
@@ -109,7 +111,8 @@ async def run_scenario(
     record = RunRecord(scenario.name, seed, duration, speed, agents, scanner="")
     record.notes.extend(SETTINGS_NOTES)
     settings = sim_settings(folder)
-    _, admin_key = await create_org(settings, f"Simulation {scenario.name}")
+    org_id, admin_key = await create_org(settings, f"Simulation {scenario.name}")
+    login = await demo_owner(settings, org_id)
     async with contextlib.AsyncExitStack() as stack:
         server = BackendServer(settings, clock or time.time)
         record.backend_url = await server.start()
@@ -117,6 +120,7 @@ async def run_scenario(
         session = await stack.enter_async_context(aiohttp.ClientSession())
         admin = Admin(session, record.backend_url, admin_key)
         seeded = await seed_sites(admin, world)
+        record.links = site_links(record.backend_url, seeded)
         fleet: Agents
         if clock is not None:
             fleet = InlineAgents(world, folder, clock, session, seed)
@@ -137,7 +141,7 @@ async def run_scenario(
         if serve:
             if clock is not None:
                 clock.release()
-            print("\n".join(serve_banner(admin, world, seeded, duration)), flush=True)
+            print("\n".join(serve_banner(admin, world, seeded, duration, login)), flush=True)
             await _until_interrupted()
     return record
 

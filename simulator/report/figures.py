@@ -106,6 +106,7 @@ def figures(record: RunRecord, world: World) -> Figures:
         ],
         "walkers": len(record.walkers),
         "walkers_with_phone": sum(track.has_phone for track in record.walkers),
+        "links": dict(record.links),
         "notes": list(record.notes),
     }
 
@@ -314,6 +315,10 @@ def _html(figs: Figures, svg: str) -> str:
         for a in figs["alerts"]
     )
     notes = "".join(f"<li>{html.escape(note)}</li>" for note in figs["notes"])
+    links = "".join(
+        f'<li><a href="{html.escape(url)}">{html.escape(label)}</a></li>'
+        for label, url in figs["links"].items()
+    )
     title = html.escape(f"Nahbei simulation: {figs['scenario']} (seed {figs['seed']})")
     picture = svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg
     return (
@@ -328,6 +333,13 @@ def _html(figs: Figures, svg: str) -> str:
         f"<figure>{picture}</figure>\n"
         f"<h2>Figures</h2>\n<table>\n{chr(10).join(rows)}\n</table>\n"
         f"<h2>Alerts</h2>\n<ul>{alerts or '<li>none</li>'}</ul>\n"
+        + (
+            f"<h2>In a browser</h2>\n<p>These answer while the run's backend is up"
+            f" (<code>nahbei-sim demo --serve</code>, as <code>make demo</code> runs it at a terminal):</p>\n"
+            f"<ul>{links}</ul>\n"
+            if links
+            else ""
+        )
         + (f"<h2>Notes</h2>\n<ul>{notes}</ul>\n" if notes else "")
         + "<p>Every number, and the raw record of the run, is in <code>report.json</code> beside it.</p>\n"
         "</body>\n</html>\n"

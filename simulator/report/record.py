@@ -88,4 +88,6 @@ class RunRecord:
     walkers: list[WalkerTrack] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     backend_url: str | None = None
+    # What to open in a browser while the run's backend is up: label -> address.
+    links: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)

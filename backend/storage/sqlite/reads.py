@@ -123,6 +123,14 @@ class PublicReads(SqliteBase):
         )
         return _material(rows)
 
+    async def site_material_by_slug(self, slug: str) -> SiteMaterial | None:
+        rows = self._all(
+            f"SELECT {MATERIAL.sql} FROM sites s LEFT JOIN prompts p ON p.site_id = s.id"
+            " WHERE s.slug = ? ORDER BY p.id",
+            (slug,),
+        )
+        return next(iter(_material(rows).values()), None)
+
     async def sites_near(
         self, lat: float, lon: float, radius_m: float, kind: SiteKind | None, limit: int
     ) -> tuple[list[tuple[int, float]], MaterialOf]:

@@ -187,9 +187,15 @@ function sighted(article) {
 }
 
 function card({ prompt, site, distance }) {
-  const where = distance === null ? site.name : `${site.name} · ${distanceInWords(distance)}`;
-  const article = promptCard(lang, prompt, where);
+  const article = promptCard(lang, prompt, "");
   article.dataset.prompt = String(prompt.id);
+  // The site's name leads to its public page (who it is, all its requests, its privacy notice).
+  const where = cardPart(article, "where");
+  const page = document.createElement("a");
+  page.textContent = site.name;
+  page.href = `/s/${encodeURIComponent(site.slug)}?lang=${lang}`;
+  where.replaceChildren(page);
+  if (distance !== null) where.append(` · ${distanceInWords(distance)}`);
   const details = article.querySelector("details");
   details.open = opened.has(prompt.id); // a card being read stays open when the list is renewed
   details.addEventListener("toggle", () => {

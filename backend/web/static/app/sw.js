@@ -1,6 +1,8 @@
 // Keeps the app's shell (its page, style, script, manifest and icon) for offline use, nothing else:
 // answers from /v1/ carry positions and live requests, so they always go to the network.
 // The server writes the shell's content hash into VERSION, so a new version replaces the cache.
+// Online, the shell comes from the network (the server answers 304 while nothing changed), so a
+// new deployment shows on the next visit; the kept copy answers only when the network does not.
 "use strict";
 
 const VERSION = "nahbei-app-__VERSION__";
@@ -26,8 +28,9 @@ self.addEventListener("fetch", (event) => {
     return; // not ours to keep: the browser asks the network as usual
   }
   event.respondWith(
-    caches.open(VERSION)
-      .then((cache) => cache.match(url.pathname))
-      .then((kept) => kept || fetch(event.request)),
+    fetch(event.request).catch(() =>
+      caches.open(VERSION)
+        .then((cache) => cache.match(url.pathname))
+        .then((kept) => kept || Response.error())),
   );
 });
