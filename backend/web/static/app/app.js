@@ -187,15 +187,11 @@ function sighted(article) {
 }
 
 function card({ prompt, site, distance }) {
-  const article = promptCard(lang, prompt, "");
-  article.dataset.prompt = String(prompt.id);
   // The site's name leads to its public page (who it is, all its requests, its privacy notice).
-  const where = cardPart(article, "where");
-  const page = document.createElement("a");
-  page.textContent = site.name;
-  page.href = `/s/${encodeURIComponent(site.slug)}?lang=${lang}`;
-  where.replaceChildren(page);
-  if (distance !== null) where.append(` · ${distanceInWords(distance)}`);
+  const page = `/s/${encodeURIComponent(site.slug)}?lang=${lang}`;
+  const article = promptCard(lang, prompt, site.name, page);
+  article.dataset.prompt = String(prompt.id);
+  if (distance !== null) cardPart(article, "where").append(` · ${distanceInWords(distance)}`);
   const details = article.querySelector("details");
   details.open = opened.has(prompt.id); // a card being read stays open when the list is renewed
   details.addEventListener("toggle", () => {

@@ -42,7 +42,7 @@ function draw() {
   const text = textIn(code);
   const url = value("action_url");
   const prompt = { lang: code, title: text.title, body: text.body, action: url ? { label: text.label || labels[code], url } : null };
-  const card = promptCard(lang, prompt, preview.dataset.site);
+  const card = promptCard(lang, prompt, preview.dataset.site, `${preview.dataset.page}?lang=${lang}`);
   const details = card.querySelector("details");
   details.open = opened;
   details.addEventListener("toggle", () => { opened = details.open; });
