@@ -2,7 +2,8 @@
 
 The hot paths (`resolve`, `nearby`, the agents' prompt lists) must not go to SQLite for every
 request, so answers are kept here. Every change made through this process clears the cache at once
-(`invalidate`); changes made by another process sharing the database show within `ttl_s`.
+(`invalidate`); a change made by another process sharing the database clears it within a poll of the
+store's change count (`backend.changes`), and anything no change count sees within `ttl_s`.
 """
 
 from __future__ import annotations
@@ -128,8 +129,11 @@ class Catalog:
         self._eid_beacons: TtlCache[int, list[EidBeacon]] = TtlCache(1, ttl_s)
         self._eid_tables: TtlCache[int, dict[bytes, EidBeacon]] = TtlCache(16, ttl_s)
         self._regions: TtlCache[int, list[Region]] = TtlCache(1, ttl_s)
+        # Moves at each `invalidate`: a value read before it must not be cached after it.
+        self._generation = 0
 
     def invalidate(self) -> None:
+        self._generation += 1
         for cache in (
             self._beacons,
             self._cards,
@@ -146,8 +150,10 @@ class Catalog:
         entry = cache.get(key, now)
         if entry is not None:
             return entry[1]
+        generation = self._generation
         value = await load()
-        cache.put(key, value, now)
+        if generation == self._generation:  # else the store changed while it was read
+            cache.put(key, value, now)
         return value
 
     async def beacon(self, key: str) -> BeaconRef | None:

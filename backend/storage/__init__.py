@@ -207,6 +207,16 @@ class Storage(Protocol):
         """Raise unless the database answers a query (for /healthz)."""
         ...
 
+    async def change_count(self) -> int:
+        """A number that moves whenever a site, prompt, beacon, agent or typed distance model was
+        changed, by any process sharing this store, and not when sightings or heartbeats arrive.
+
+        `backend.changes` polls it a few times a second to empty the read caches. Cheap: no disk
+        write, no round trip a store can avoid (PostgreSQL: a counter that a LISTEN connection
+        bumps on each NOTIFY from the same triggers).
+        """
+        ...
+
     # prompts
     async def create_prompt(self, org_id: int, site_id: int, prompt: PromptIn, now: float) -> Prompt: ...
     async def list_prompts(self, org_id: int, site_id: int) -> list[Prompt]: ...

@@ -9,7 +9,8 @@ mixin per job:
 - `reads.py`: the public API's and the agents' reads (beacons by key, sites and prompts, nearby);
 - `ingest.py`: sighting batches, heartbeats, prompt events, the purge;
 - `stats.py`: a site's health and hourly counts;
-- `distance.py`: the distance model staff typed, its agents' windows and the fit.
+- `distance.py`: the distance model staff typed, its agents' windows and the fit;
+- `changes.py`: the counter that tells other processes their caches are stale.
 
 `schema.py` holds the migrations; `columns.py` and `records.py` read rows by column name. Open it
 through `backend.storage.open_storage`, not directly.
@@ -18,6 +19,7 @@ through `backend.storage.open_storage`, not directly.
 from __future__ import annotations
 
 from backend.storage.sqlite.admin import AdminWrites
+from backend.storage.sqlite.changes import Changes
 from backend.storage.sqlite.distance import DistanceModels
 from backend.storage.sqlite.ingest import Ingest
 from backend.storage.sqlite.keys import AdminKeys
@@ -28,5 +30,5 @@ from backend.storage.sqlite.stats import Stats
 __all__ = ["SqliteStorage"]
 
 
-class SqliteStorage(AdminWrites, AdminKeys, People, PublicReads, Ingest, Stats, DistanceModels):
+class SqliteStorage(AdminWrites, AdminKeys, People, PublicReads, Ingest, Stats, DistanceModels, Changes):
     """`backend.storage.Storage` on one SQLite file (see the mixins for each job)."""

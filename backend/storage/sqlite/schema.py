@@ -9,6 +9,35 @@ from __future__ import annotations
 
 from typing import Final
 
+# What the read caches (`backend.catalog`) are built from, and the columns whose change matters. The
+# columns an agent's batch or heartbeat writes (a beacon's last_seen and battery, an agent's last
+# heartbeat) and a site's distance fit are left out: they change every few seconds and would empty
+# every process's cache as often.
+CACHED: Final[dict[str, str]] = {
+    "sites": "",
+    "prompts": "",
+    "beacons": "site_id, kind, key, retired_key, label, tx_power, status, identity, identity_key,"
+    " rotation_exponent, initial_time",
+    "agents": "site_id, name, token_hash, advertise_beacon_id, revoked",
+    "distance_models": "path_loss_exponent",
+}
+
+
+def _counted(table: str, columns: str) -> str:
+    bump = "BEGIN UPDATE changes SET count = count + 1; END"
+    update = f"UPDATE OF {columns}" if columns else "UPDATE"
+    return "\n".join(
+        f"CREATE TRIGGER {table}_{name}_counted AFTER {event} ON {table} {bump};"
+        for name, event in (("insert", "INSERT"), ("update", update), ("delete", "DELETE"))
+    )
+
+
+CHANGES_MIGRATION: Final = (
+    "CREATE TABLE changes (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL);\n"
+    "INSERT INTO changes (id, count) VALUES (1, 0);\n"
+    + "\n".join(_counted(table, columns) for table, columns in CACHED.items())
+)
+
 MIGRATIONS: Final[tuple[str, ...]] = (
     # 1: the first schema
     """
@@ -221,6 +250,9 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         used_at REAL
     );
     """,
+    # 8: a counter of changes to what the read caches hold, bumped by triggers in the changing
+    # transaction itself (see `backend.storage.sqlite.changes`)
+    CHANGES_MIGRATION,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
