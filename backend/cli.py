@@ -148,7 +148,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             asyncio.run(seed_demo(settings, sys.stdout))
             return 0
         sockets = listen(settings)  # before the keys are printed: a port in use stops the demo first
-        settings = settings.model_copy(update={"port": port_of(sockets)})
+        # One process, whatever NAHBEI_WORKERS says: its limits are then not split.
+        settings = settings.model_copy(update={"port": port_of(sockets), "workers": 1})
         asyncio.run(seed_demo(settings, sys.stdout))
     else:
         asyncio.run(_opens(settings))  # migrates: once, before any worker starts

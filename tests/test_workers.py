@@ -230,3 +230,11 @@ def test_two_workers_together_allow_the_configured_burst_and_no_more(limited: De
     assert sum(allowed.values()) <= 10 + refilled
     # Each worker holds half the burst: one that was asked enough let exactly that through.
     assert all(allowed[pid] == 5 for pid in asked if asked[pid] >= 5)
+
+
+def test_sigterm_stops_the_parent_and_every_worker_cleanly(limited: DemoServer) -> None:
+    workers = children(limited)
+    limited.process.send_signal(signal.SIGTERM)
+    assert limited.process.wait(timeout=GIVE_UP_S) == 0
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    assert "all workers stopped" in limited.log.read_text()
