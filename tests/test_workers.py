@@ -17,9 +17,11 @@ import aiohttp
 import pytest
 import requests
 
-from backend.changes import Seen
+from backend.http.state import STATE
 from backend.http.workers import MAX_DELAY_S, restart_delay
+from backend.models import SitePatch
 from backend.ratelimit import RateLimiter, share
+from backend.storage import open_storage
 from backend.storage.sqlite.connection import _statements
 from backend.storage.sqlite.schema import CHANGES_MIGRATION
 from tests.agents import IB_UUID, eventually
@@ -43,11 +45,6 @@ def test_shares_of_a_limit_add_up_to_the_limit() -> None:
     workers = [RateLimiter(*share(1.0, 10, 3)) for _ in range(3)]
     allowed = sum(w.take("client", 0.0) is None for w in workers for _ in range(20))
     assert allowed == 9  # 3 workers of 3.33 tokens: never more than the burst of 10 together
-
-
-def test_the_change_count_is_seen_to_move_once() -> None:
-    seen = Seen(4)
-    assert [seen.moved(4), seen.moved(5), seen.moved(5)] == [False, True, False]
 
 
 def test_a_triggers_body_stays_in_its_statement() -> None:
@@ -77,6 +74,17 @@ async def test_staff_changes_move_the_count_and_ingest_does_not(backend: Backend
     assert _count(db) == before, "sightings and heartbeats must not empty the caches"
     await backend.json("POST", f"/v1/admin/sites/{site}/prompts", 201, json=prompt_body())
     assert _count(db) == before + 1
+
+
+async def test_the_catalog_empties_for_another_process_s_change_not_for_its_own(backend: Backend) -> None:
+    catalog = backend.client.app[STATE].catalog
+    assert catalog.follow() is False  # the first look only notes the count
+    site = (await backend.json("POST", "/v1/admin/sites", 201, json=SITE))["id"]
+    assert catalog.follow() is False, "this process's own change was emptied for already"
+    async with open_storage(backend.settings) as other:  # another process's connection to the file
+        await other.update_site(backend.org_id, site, SitePatch(name="Hospiz am See"))
+    assert catalog.follow() is True
+    assert catalog.follow() is False
 
 
 def _count(db: Any) -> int:

@@ -133,12 +133,9 @@ async def _purge_forever(state: AppState) -> None:
 
 async def _follow_changes(state: AppState) -> None:
     """Empty the read caches when another process changed the store (`backend.changes`)."""
-
-    def emptied() -> None:
-        state.catalog.invalidate()
-        state.metrics.caches_emptied.inc()
-
-    await follow_changes(state.storage.change_count, emptied, state.settings.changes_poll_s)
+    await follow_changes(
+        state.catalog.follow, state.metrics.caches_emptied.inc, state.settings.changes_poll_s
+    )
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -207,13 +207,13 @@ class Storage(Protocol):
         """Raise unless the database answers a query (for /healthz)."""
         ...
 
-    async def change_count(self) -> int:
+    def change_count(self) -> int:
         """A number that moves whenever a site, prompt, beacon, agent or typed distance model was
         changed, by any process sharing this store, and not when sightings or heartbeats arrive.
 
-        `backend.changes` polls it a few times a second to empty the read caches. Cheap: no disk
-        write, no round trip a store can avoid (PostgreSQL: a counter that a LISTEN connection
-        bumps on each NOTIFY from the same triggers).
+        The catalog reads it after each change it makes and a few times a second
+        (`backend.changes`), on the event loop: it must answer at once, from memory or a local
+        read (SQLite: one row; PostgreSQL: a counter a LISTEN connection bumps on each NOTIFY).
         """
         ...
 

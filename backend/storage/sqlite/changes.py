@@ -18,6 +18,6 @@ from backend.storage.sqlite.connection import SqliteBase
 
 
 class Changes(SqliteBase):
-    async def change_count(self) -> int:
-        # One indexed row on the event loop's connection: a few microseconds, five times a second.
+    def change_count(self) -> int:
+        # One row on the event loop's connection: a few microseconds, five times a second.
         return int(self._value("SELECT count FROM changes WHERE id = 1") or 0)

@@ -9,33 +9,38 @@ from __future__ import annotations
 
 from typing import Final
 
-# What the read caches (`backend.catalog`) are built from, and the columns whose change matters. The
-# columns an agent's batch or heartbeat writes (a beacon's last_seen and battery, an agent's last
-# heartbeat) and a site's distance fit are left out: they change every few seconds and would empty
-# every process's cache as often.
-CACHED: Final[dict[str, str]] = {
-    "sites": "",
-    "prompts": "",
-    "beacons": "site_id, kind, key, retired_key, label, tx_power, status, identity, identity_key,"
-    " rotation_exponent, initial_time",
-    "agents": "site_id, name, token_hash, advertise_beacon_id, revoked",
-    "distance_models": "path_loss_exponent",
+# What the read caches (`backend.catalog`) are built from: per table, the columns whose update
+# matters ("" for all), and when an insert matters ("" for always). Left out: the columns an agent's
+# batch or heartbeat writes (a beacon's last_seen and battery, an agent's last heartbeat), which
+# change every few seconds and would empty every process's cache as often, and a site's distance
+# fit, stored after batches too (its first fit inserts the site's row with no typed exponent).
+CACHED: Final[dict[str, tuple[str, str]]] = {
+    "sites": ("", ""),
+    "prompts": ("", ""),
+    "beacons": (
+        "site_id, kind, key, retired_key, label, tx_power, status, identity, identity_key,"
+        " rotation_exponent, initial_time",
+        "",
+    ),
+    "agents": ("site_id, name, token_hash, advertise_beacon_id, revoked", ""),
+    "distance_models": ("path_loss_exponent", "NEW.path_loss_exponent IS NOT NULL"),
 }
 
 
-def _counted(table: str, columns: str) -> str:
+def _counted(table: str, columns: str, inserted_if: str) -> str:
     bump = "BEGIN UPDATE changes SET count = count + 1; END"
-    update = f"UPDATE OF {columns}" if columns else "UPDATE"
-    return "\n".join(
-        f"CREATE TRIGGER {table}_{name}_counted AFTER {event} ON {table} {bump};"
-        for name, event in (("insert", "INSERT"), ("update", update), ("delete", "DELETE"))
+    events = (
+        ("insert", f"INSERT ON {table} WHEN {inserted_if}" if inserted_if else f"INSERT ON {table}"),
+        ("update", f"UPDATE OF {columns} ON {table}" if columns else f"UPDATE ON {table}"),
+        ("delete", f"DELETE ON {table}"),
     )
+    return "\n".join(f"CREATE TRIGGER {table}_{name}_counted AFTER {event} {bump};" for name, event in events)
 
 
 CHANGES_MIGRATION: Final = (
     "CREATE TABLE changes (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL);\n"
     "INSERT INTO changes (id, count) VALUES (1, 0);\n"
-    + "\n".join(_counted(table, columns) for table, columns in CACHED.items())
+    + "\n".join(_counted(table, *which) for table, which in CACHED.items())
 )
 
 MIGRATIONS: Final[tuple[str, ...]] = (
