@@ -8,6 +8,7 @@ import asyncio
 import os
 import signal
 import sqlite3
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from backend.storage import open_storage
 from backend.storage.sqlite.connection import _statements
 from backend.storage.sqlite.schema import CHANGES_MIGRATION
 from tests.agents import IB_UUID, eventually
-from tests.backend_process import REQUEST_TIMEOUT_S, DemoServer, serve_demo
+from tests.backend_process import REQUEST_TIMEOUT_S, DemoServer, backend_command, backend_env, serve_demo
 from tests.conftest import SITE, Backend, prompt_body
 from tests.reliability.delivery import MAJOR, IngestLoad
 
@@ -177,6 +178,18 @@ def _since(start: float, first: dict[int, float]) -> dict[int, float]:
     """`first` (seconds from when polling began) as seconds from `start`."""
     began = time.monotonic() - start - max(first.values())
     return {pid: round(began + t, 3) for pid, t in first.items()}
+
+
+def test_a_second_workers_server_on_the_same_port_is_refused_in_one_line(
+    workers: DemoServer, tmp_path: Path
+) -> None:
+    port = workers.base.rsplit(":", 1)[1]
+    serve = ["serve", "--workers", "2", "--port", port, "--db", str(tmp_path / "other.db")]
+    done = subprocess.run(
+        [*backend_command(), *serve], capture_output=True, text=True, env=backend_env({}), timeout=GIVE_UP_S
+    )
+    assert (done.returncode, done.stderr.count("\n")) == (2, 1), done.stderr
+    assert "the port is in use" in done.stderr
 
 
 async def test_a_worker_killed_mid_ingest_loses_and_doubles_nothing_and_is_replaced(

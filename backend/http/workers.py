@@ -1,7 +1,9 @@
 """`serve --workers N`: N processes serving one port, and the parent that keeps N of them running.
 
 The parent binds the port first (so a port in use is one line, and port 0 is picked once) without
-listening on it, then forks the workers. Each worker builds its own application and listens on its
+listening on it, then forks the workers. It first binds it once without SO_REUSEPORT: else a second
+`serve --workers` started by mistake on the same port would join the first one's group and take
+half its connections. Each worker builds its own application and listens on its
 own socket at that port with SO_REUSEPORT, so the kernel spreads new connections over them; nothing
 in one worker's memory is shared with another (caches stay true through `backend.changes`, limits
 are split by `backend.ratelimit.share`). The database was opened, and migrated, once by the caller
@@ -50,6 +52,9 @@ def restart_delay(quick_deaths: int) -> float:
 
 def serve_workers(settings: Settings, create_app: Callable[[Settings], web.Application]) -> int:
     """Run `settings.workers` worker processes until SIGTERM or SIGINT; the exit status."""
+    if settings.port:  # in use by anyone, even another `--workers` server, it is refused here
+        for probe in listen(settings, listening=False):
+            probe.close()
     held = listen(settings, reuse_port=True, listening=False)
     settings = settings.model_copy(update={"port": held[0].getsockname()[1]})
 
