@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import requests
 
+from backend.cli import main
 from backend.http.state import STATE
 from backend.http.workers import MAX_DELAY_S, restart_delay
 from backend.models import SitePatch
@@ -39,6 +40,13 @@ WORKER = "X-Nahbei-Worker"
 def test_restarts_back_off_only_while_workers_keep_dying_young() -> None:
     assert [restart_delay(n) for n in range(1, 5)] == [0.0, 0.5, 1.0, 2.0]
     assert restart_delay(50) == MAX_DELAY_S
+
+
+def test_no_workers_is_refused_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--workers", "0"]) == 2
+    assert capsys.readouterr().err == (
+        "nahbei-backend: bad setting workers: Input should be greater than or equal to 1\n"
+    )
 
 
 def test_shares_of_a_limit_add_up_to_the_limit() -> None:
