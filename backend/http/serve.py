@@ -9,7 +9,6 @@ it seeds and prints its keys — and with port 0 the port the system picked is k
 from __future__ import annotations
 
 import errno
-import os
 import socket
 import sys
 from collections.abc import Callable, Sequence
@@ -111,7 +110,7 @@ def _announce(url: str, settings: Settings, worker: bool) -> Callable[[str], Non
 
     def say(_: str) -> None:
         if worker:
-            log.info("worker serving", url=url, pid=os.getpid())
+            log.info("worker serving", url=url)
         else:
             announce(url, settings)
 

@@ -81,12 +81,13 @@ def _worker(
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, signal.SIG_DFL)
         _die_with_parent()
+        structlog.contextvars.bind_contextvars(worker=os.getpid())  # on each of its log lines
         for sock in held:
             sock.close()
         serve(settings, create_app(settings), listen(settings, reuse_port=True), worker=True)
         status = 0
     except BaseException:
-        log.exception("worker failed", pid=os.getpid())
+        log.exception("worker failed")
     finally:
         os._exit(status)
 
