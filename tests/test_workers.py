@@ -5,6 +5,7 @@ replaced (and its ingest empties no cache), and the rate limit holds for the wor
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import sqlite3
@@ -19,7 +20,7 @@ import requests
 
 from backend.cli import main
 from backend.http.state import STATE
-from backend.http.workers import MAX_DELAY_S, restart_delay
+from backend.http.workers import MAX_DELAY_S, STEADY_S, Supervisor, restart_delay
 from backend.models import SitePatch
 from backend.ratelimit import RateLimiter, share
 from backend.storage import open_storage
@@ -40,6 +41,24 @@ WORKER = "X-Nahbei-Worker"
 def test_restarts_back_off_only_while_workers_keep_dying_young() -> None:
     assert [restart_delay(n) for n in range(1, 5)] == [0.0, 0.5, 1.0, 2.0]
     assert restart_delay(50) == MAX_DELAY_S
+
+
+def test_the_parent_starts_a_worker_again_each_time_one_dies_until_it_is_stopped() -> None:
+    started: list[int] = []
+
+    def start() -> int:
+        if len(started) == 4:
+            os.kill(os.getpid(), signal.SIGTERM)  # to the parent: stop
+        pid = os.fork()
+        if pid == 0:  # a worker that dies at once
+            os._exit(3)
+        started.append(pid)
+        return pid
+
+    ticks = itertools.count(step=STEADY_S * 2)  # each lived long enough: restarted without delay
+    assert Supervisor(1, start, clock=lambda: float(next(ticks))).run() == 0
+    assert len(started) == 5
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, "the parent's handlers are put back"
 
 
 def test_no_workers_is_refused_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -110,8 +110,14 @@ class Supervisor:
         self.quick_deaths = 0
 
     def run(self) -> int:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, self._stop)
+        before = {signum: signal.signal(signum, self._stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            return self._keep_running()
+        finally:
+            for signum, handler in before.items():
+                signal.signal(signum, handler)
+
+    def _keep_running(self) -> int:
         for _ in range(self.workers):
             self._spawn()
         while self.children:
