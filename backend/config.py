@@ -36,7 +36,7 @@ class Settings(BaseModel):
         ge=1,
         le=64,
         description="Processes serving the port together (SO_REUSEPORT); a parent restarts one that dies. "
-        "Rate limits and event caps are split between them (see the README).",
+        "Rate limits, event caps and login limits are split between them (see the README).",
     )
     show_worker: bool = Field(
         False,
