@@ -2,7 +2,8 @@
 
 The hot paths (`resolve`, `nearby`, the agents' prompt lists) must not go to SQLite for every
 request, so answers are kept here. Every change made through this process clears the cache at once
-(`invalidate`); changes made by another process sharing the database show within `ttl_s`.
+(`invalidate`); a change made by another process sharing the database clears it within a poll of the
+store's change count (`backend.changes`), and anything no change count sees within `ttl_s`.
 """
 
 from __future__ import annotations
@@ -134,8 +135,34 @@ class Catalog:
         self._eid_beacons: TtlCache[int, list[EidBeacon]] = TtlCache(1, ttl_s)
         self._eid_tables: TtlCache[int, dict[bytes, EidBeacon]] = TtlCache(16, ttl_s)
         self._regions: TtlCache[int, list[Region]] = TtlCache(1, ttl_s)
+        # Moves at each emptying: a value read before it must not be cached after it.
+        self._generation = 0
+        # The store's change count when the caches were last emptied (None: not read yet).
+        self._seen: int | None = None
 
     def invalidate(self) -> None:
+        """Empty every cache after a change made through this process.
+
+        The change count is read first: a change another process commits after this read moves it
+        again, and `follow` empties the caches for that one too; this process's own change does not
+        make `follow` empty them a second time (a simulation replays exactly).
+        """
+        self._seen = self.storage.change_count()
+        self._empty()
+
+    def follow(self) -> bool:
+        """Empty every cache if another process changed the store since they were last emptied;
+        whether it did (`backend.changes` calls this a few times a second)."""
+        count = self.storage.change_count()
+        if self._seen is None or count == self._seen:
+            self._seen = count
+            return False
+        self._seen = count
+        self._empty()
+        return True
+
+    def _empty(self) -> None:
+        self._generation += 1
         for cache in (
             self._beacons,
             self._cards,
@@ -153,8 +180,10 @@ class Catalog:
         entry = cache.get(key, now)
         if entry is not None:
             return entry[1]
+        generation = self._generation
         value = await load()
-        cache.put(key, value, now)
+        if generation == self._generation:  # else the store changed while it was read
+            cache.put(key, value, now)
         return value
 
     async def beacon(self, key: str) -> BeaconRef | None:

@@ -20,6 +20,7 @@ from backend.http.app import create_app
 from backend.http.openapi import document
 from backend.http.routes import OPERATIONS
 from backend.http.serve import CannotListen, listen, port_of, serve
+from backend.http.workers import serve_workers
 from backend.link_domains import BadDomain
 from backend.orgs import BadOrgName, link_domains
 from backend.storage import UnsupportedDatabase, open_storage
@@ -42,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the HTTP API until Ctrl-C or SIGTERM")
     _server_options(serve)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="processes serving the port together (default 1, env NAHBEI_WORKERS); a parent restarts "
+        "one that dies and stops all on SIGTERM",
+    )
 
     admin = sub.add_parser("admin", help="administration on the database file")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
@@ -118,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             db=db,
             log_format=getattr(args, "log_format", None),
             rate_limit_per_s=getattr(args, "rate_limit_per_s", None),
+            workers=getattr(args, "workers", None),
         )
     except ValidationError as exc:
         return _refuse(first_error(exc))
@@ -140,10 +148,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             asyncio.run(seed_demo(settings, sys.stdout))
             return 0
         sockets = listen(settings)  # before the keys are printed: a port in use stops the demo first
-        settings = settings.model_copy(update={"port": port_of(sockets)})
+        # One process, whatever NAHBEI_WORKERS says: its limits are then not split.
+        settings = settings.model_copy(update={"port": port_of(sockets), "workers": 1})
         asyncio.run(seed_demo(settings, sys.stdout))
     else:
-        asyncio.run(_opens(settings))
+        asyncio.run(_opens(settings))  # migrates: once, before any worker starts
+        if settings.workers > 1:
+            return serve_workers(settings, create_app)
         sockets = listen(settings)
     serve(settings, create_app(settings), sockets)
     return 0

@@ -31,6 +31,18 @@ class Settings(BaseModel):
         description="The database: a SQLite file (created with its folder), as a path or as a URL, "
         "`sqlite:///relative/path` or `sqlite:////absolute/path`.",
     )
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Processes serving the port together (SO_REUSEPORT); a parent restarts one that dies. "
+        "Rate limits, event caps and login limits are split between them (see the README).",
+    )
+    show_worker: bool = Field(
+        False,
+        description="Name the process that answered in an `X-Nahbei-Worker` header (its pid): for tests and "
+        "for telling workers apart while debugging.",
+    )
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", description="Log lines as JSON (production), readable text, or `auto`: text on a terminal."
     )
@@ -73,8 +85,16 @@ class Settings(BaseModel):
     cache_ttl_s: float = Field(
         30.0,
         ge=0,
-        description="How long the in-memory read cache trusts itself; changes made through this process show "
-        "at once, changes by another process within this time.",
+        description="How long the in-memory read cache keeps an entry at most. Changes made through any "
+        "process sharing the database show within `changes_poll_s` anyway; this bounds what no change "
+        "feed sees (a distance fit).",
+    )
+    changes_poll_s: float = Field(
+        0.2,
+        gt=0,
+        le=1,
+        description="How often each process asks the database whether another one changed sites, beacons, "
+        "prompts or agents, and then empties its read cache.",
     )
     retention_days: int = Field(
         30, ge=1, description="Raw sightings are kept this long; hourly roll-ups stay."

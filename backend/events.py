@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from backend.prompts import Timed
-from backend.ratelimit import RateLimiter
+from backend.ratelimit import RateLimiter, share
 from backend.schedule import is_current, next_change
 
 # A phone sends `acted` when its user comes back from the prompt's link and `dismissed` when the card
@@ -40,11 +40,15 @@ def could_have_been_shown(
 
 
 class EventCaps:
-    """Per-client token buckets for counting events: per prompt and type, and over all prompts."""
+    """Per-client token buckets for counting events: per prompt and type, and over all prompts.
 
-    def __init__(self, per_prompt_per_hour: int, all_prompts_per_hour: int) -> None:
-        self._per_prompt = RateLimiter(per_prompt_per_hour / 3600.0, burst=per_prompt_per_hour)
-        self._overall = RateLimiter(all_prompts_per_hour / 3600.0, burst=all_prompts_per_hour)
+    `workers` processes each count their share (`backend.ratelimit.share`), so together they count no
+    more than the caps.
+    """
+
+    def __init__(self, per_prompt_per_hour: int, all_prompts_per_hour: int, workers: int = 1) -> None:
+        self._per_prompt = RateLimiter(*share(per_prompt_per_hour / 3600.0, per_prompt_per_hour, workers))
+        self._overall = RateLimiter(*share(all_prompts_per_hour / 3600.0, all_prompts_per_hour, workers))
 
     def count(self, client: bytes, prompt_id: int, type: str, now: float) -> bool:
         """Whether this event is counted; each cap is spent only by events that pass the one before."""

@@ -3,6 +3,11 @@
 A client is whatever the caller names it (the HTTP layer uses a keyed hash of the address, kept only
 in memory). The table is bounded: when full, the clients idle longest are forgotten, which can only
 make the limiter more lenient, never lock anyone out.
+
+With several worker processes (`serve --workers N`) each holds its own buckets with 1/N of the rate
+and of the burst (`share`): whichever workers a client's connections land on, together they let
+through at most the configured limit. Keeping the buckets in the store instead would cost a write
+per public request, more than the rest of a cached `resolve`.
 """
 
 from __future__ import annotations
@@ -18,8 +23,13 @@ class _Bucket:
     at: float
 
 
+def share(rate_per_s: float, burst: float, workers: int) -> tuple[float, float]:
+    """One worker's part of a limit that `workers` processes enforce together."""
+    return rate_per_s / workers, burst / workers
+
+
 class RateLimiter:
-    def __init__(self, rate_per_s: float, burst: int, max_clients: int = 100_000) -> None:
+    def __init__(self, rate_per_s: float, burst: float, max_clients: int = 100_000) -> None:
         self.rate = rate_per_s
         self.burst = float(burst)
         self.max_clients = max_clients

@@ -41,9 +41,18 @@ class Server:
     pid: int
 
     def cpu_seconds(self) -> float:
-        """User and system CPU time the server process has used so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User and system CPU time the server process and its workers (`serve --workers`) have used so
+        far (Linux /proc)."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        return sum(_cpu_seconds(int(pid)) for pid in [self.pid, *children])
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:  # a worker that ended meanwhile
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
@@ -74,7 +83,8 @@ def bare(log: Path) -> contextlib.AbstractContextManager[Server]:
     return running([sys.executable, "-m", "benchmarks.http.bare_server", "--port", str(port)], port, log)
 
 
-def backend(db: Path, log: Path) -> contextlib.AbstractContextManager[Server]:
+def backend(db: Path, log: Path, workers: int = 1) -> contextlib.AbstractContextManager[Server]:
+    """`nahbei-backend serve` on `db`; with `workers` > 1, that many processes on the port."""
     port = free_port()
     command = [
         sys.executable,
@@ -87,6 +97,8 @@ def backend(db: Path, log: Path) -> contextlib.AbstractContextManager[Server]:
         str(port),
         "--log-format",
         "json",
+        "--workers",
+        str(workers),
     ]
     return running(command, port, log, LIMITS)
 

@@ -13,6 +13,8 @@ from tests.conftest import SITE, Backend, BackendFactory, prompt_body
 NOT_VISITORS: Final[dict[str, str]] = {
     "meta.name": "settings of the instance (the iBeacon UUID)",
     "meta.value": "settings of the instance",
+    "changes.id": "the one row of the change counter",
+    "changes.count": "how often staff changed sites, beacons, prompts or agents (tells other processes to re-read)",
     "orgs.id": "an organisation",
     "orgs.name": "an organisation's name, typed by its operator",
     "orgs.key_hash": "the hash of the organisation's admin key",

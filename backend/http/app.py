@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import gc
 import json
+import os
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from typing import Any
 
 import structlog
 from aiohttp import web
@@ -15,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from backend.alerts.check import alerts_ctx
 from backend.catalog import Catalog
+from backend.changes import follow_changes
 from backend.config import Settings
 from backend.events import EventCaps
 from backend.http import edge
@@ -22,7 +25,7 @@ from backend.http.openapi import document
 from backend.http.operations import Operation
 from backend.http.routes import OPERATIONS
 from backend.http.state import STATE, AppState
-from backend.ratelimit import RateLimiter
+from backend.ratelimit import RateLimiter, share
 from backend.storage import Storage, storage_for
 from backend.web import app as companion
 from backend.web import home, manage, public, render
@@ -52,8 +55,11 @@ def create_app(
         storage=storage,
         catalog=Catalog(storage, clock, ttl_s=settings.cache_ttl_s, skew_periods=settings.eid_skew_periods),
         clock=clock,
-        limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
-        event_caps=EventCaps(settings.max_event_rate_per_hour, settings.max_events_per_hour_all_prompts),
+        # With several workers each enforces its share, so that together they allow the limit.
+        limiter=RateLimiter(*share(settings.rate_limit_per_s, settings.rate_limit_burst, settings.workers)),
+        event_caps=EventCaps(
+            settings.max_event_rate_per_hour, settings.max_events_per_hour_all_prompts, settings.workers
+        ),
     )
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[STATE] = state
@@ -73,10 +79,17 @@ def create_app(
     manage.add_routes(app)
     edge.add_fallbacks(app, state)
     app.cleanup_ctx.append(_storage_ctx)
-    app.cleanup_ctx.append(_purge_ctx)
+    app.cleanup_ctx.append(_background(_purge_forever))
+    app.cleanup_ctx.append(_background(_follow_changes))
     app.cleanup_ctx.append(alerts_ctx)
     app.on_startup.append(_freeze_startup_objects)
+    if settings.show_worker:
+        app.on_response_prepare.append(_name_worker)
     return app
+
+
+async def _name_worker(_: web.Request, response: web.StreamResponse) -> None:
+    response.headers["X-Nahbei-Worker"] = str(os.getpid())
 
 
 async def _freeze_startup_objects(app: web.Application) -> None:
@@ -95,25 +108,36 @@ async def _storage_ctx(app: web.Application) -> AsyncIterator[None]:
     await state.storage.close()
 
 
-async def _purge_ctx(app: web.Application) -> AsyncIterator[None]:
+def _background(
+    work: Callable[[AppState], Coroutine[Any, Any, None]],
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context running `work(state)` while the app runs, cancelled as it stops."""
+
+    async def running(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(work(app[STATE]))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return running
+
+
+async def _purge_forever(state: AppState) -> None:
     """Raw sightings older than the retention time go; the hourly roll-ups stay."""
-    state = app[STATE]
+    while True:
+        before = state.clock() - state.settings.retention_days * 86400
+        deleted = await state.storage.purge_sightings(before)
+        if deleted:
+            log.info("purged old sightings", deleted=deleted, retention_days=state.settings.retention_days)
+        await asyncio.sleep(PURGE_EVERY_S)
 
-    async def purge_forever() -> None:
-        while True:
-            before = state.clock() - state.settings.retention_days * 86400
-            deleted = await state.storage.purge_sightings(before)
-            if deleted:
-                log.info(
-                    "purged old sightings", deleted=deleted, retention_days=state.settings.retention_days
-                )
-            await asyncio.sleep(PURGE_EVERY_S)
 
-    task = asyncio.create_task(purge_forever())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+async def _follow_changes(state: AppState) -> None:
+    """Empty the read caches when another process changed the store (`backend.changes`)."""
+    await follow_changes(
+        state.catalog.follow, state.metrics.caches_emptied.inc, state.settings.changes_poll_s
+    )
 
 
 async def healthz(request: web.Request) -> web.Response:

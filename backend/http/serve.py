@@ -34,9 +34,14 @@ class CannotListen(OSError):
     """The address cannot be listened on; `str()` is one line saying where and why."""
 
 
-def listen(settings: Settings) -> list[socket.socket]:
+def listen(settings: Settings, *, reuse_port: bool = False, listening: bool = True) -> list[socket.socket]:
     """Sockets listening on every address `settings.host` names, at `settings.port` (0: one the system
-    picks, the same for all of them)."""
+    picks, the same for all of them).
+
+    `reuse_port`: with SO_REUSEPORT, so that several worker processes each listen on their own socket
+    at the same port and the kernel spreads the connections between them. `listening=False` only
+    binds: the parent of the workers holds the port (and learns a picked one) without taking any
+    connection itself."""
     where = _address(settings.host, settings.port)
     try:
         addresses = socket.getaddrinfo(
@@ -51,10 +56,13 @@ def listen(settings: Settings) -> list[socket.socket]:
             sock = socket.socket(family, kind, proto)
             sockets.append(sock)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             if family == socket.AF_INET6:  # as asyncio does: each address family on its own socket
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             sock.bind((address[0], port, *address[2:]))
-            sock.listen(BACKLOG)
+            if listening:
+                sock.listen(BACKLOG)
             port = sock.getsockname()[1]
     except OSError as exc:
         for sock in sockets:
@@ -70,20 +78,41 @@ def port_of(sockets: Sequence[socket.socket]) -> int:
     return port
 
 
-def serve(settings: Settings, app: web.Application, sockets: Sequence[socket.socket] | None = None) -> None:
-    """Serve `app` on `sockets` (by default `listen(settings)`) until SIGINT/SIGTERM."""
+def serve(
+    settings: Settings,
+    app: web.Application,
+    sockets: Sequence[socket.socket] | None = None,
+    *,
+    worker: bool = False,
+) -> None:
+    """Serve `app` on `sockets` (by default `listen(settings)`) until SIGINT/SIGTERM.
+
+    `worker`: one of several processes (`backend.http.workers`), whose parent says where it serves."""
     sockets = listen(settings) if sockets is None else sockets
-    url = f"http://{_address(settings.host, port_of(sockets))}"
-    web.run_app(app, sock=sockets, access_log=None, print=_announce(url, settings))
+    url = url_of(settings, sockets)
+    web.run_app(app, sock=sockets, access_log=None, print=_announce(url, settings, worker))
 
 
-def _announce(url: str, settings: Settings) -> Callable[[str], None]:
-    """aiohttp's "running on" line, said as one log line of ours and one line on stdout, naming the
-    port that was bound (the one the system picked for port 0)."""
+def announce(url: str, settings: Settings, workers: int = 1) -> None:
+    """Where the backend serves: one log line of ours and one line on stdout."""
+    log.info("serving", url=url, db=str(settings.db), workers=workers)
+    also = f" with {workers} worker processes" if workers > 1 else ""
+    print(f"Serving on {url}{also}", file=sys.stdout, flush=True)
+
+
+def url_of(settings: Settings, sockets: Sequence[socket.socket]) -> str:
+    return f"http://{_address(settings.host, port_of(sockets))}"
+
+
+def _announce(url: str, settings: Settings, worker: bool) -> Callable[[str], None]:
+    """aiohttp's "running on" line, said our way, naming the port that was bound (the one the system
+    picked for port 0); a worker only logs it."""
 
     def say(_: str) -> None:
-        log.info("serving", url=url, db=str(settings.db))
-        print(f"Serving on {url}", file=sys.stdout, flush=True)
+        if worker:
+            log.info("worker serving", url=url)
+        else:
+            announce(url, settings)
 
     return say
 

@@ -45,6 +45,11 @@ class Metrics:
             "nahbei_duplicate_batches", "Sighting batches received again", registry=r
         )
         self.rate_limited = Counter("nahbei_rate_limited", "Public requests refused with 429", registry=r)
+        self.caches_emptied = Counter(
+            "nahbei_caches_emptied_by_changes",
+            "Times the read cache was emptied because another process changed sites, beacons, prompts or agents",
+            registry=r,
+        )
         self.events_uncounted = Counter(
             "nahbei_prompt_events_uncounted", "Prompt events beyond the plausible rate per client", registry=r
         )

@@ -214,6 +214,16 @@ class Storage(Protocol):
         """Raise unless the database answers a query (for /healthz)."""
         ...
 
+    def change_count(self) -> int:
+        """A number that moves whenever a site, prompt, beacon, agent or typed distance model was
+        changed, by any process sharing this store, and not when sightings or heartbeats arrive.
+
+        The catalog reads it after each change it makes and a few times a second
+        (`backend.changes`), on the event loop: it must answer at once, from memory or a local
+        read (SQLite: one row; PostgreSQL: a counter a LISTEN connection bumps on each NOTIFY).
+        """
+        ...
+
     # prompts
     async def create_prompt(self, org_id: int, site_id: int, prompt: PromptIn, now: float) -> Prompt: ...
     async def list_prompts(self, org_id: int, site_id: int) -> list[Prompt]: ...

@@ -11,6 +11,7 @@ mixin per job:
 - `stats.py`: a site's health and hourly counts;
 - `distance.py`: the distance model staff typed, its agents' windows and the fit;
 - `alerts.py`: alert contacts and webhooks, open episodes and messages still to deliver.
+- `changes.py`: the counter that tells other processes their caches are stale.
 
 `schema.py` holds the migrations; `columns.py` and `records.py` read rows by column name. Open it
 through `backend.storage.open_storage`, not directly.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from backend.storage.sqlite.admin import AdminWrites
 from backend.storage.sqlite.alerts import Alerts
+from backend.storage.sqlite.changes import Changes
 from backend.storage.sqlite.distance import DistanceModels
 from backend.storage.sqlite.ingest import Ingest
 from backend.storage.sqlite.keys import AdminKeys
@@ -30,5 +32,7 @@ from backend.storage.sqlite.stats import Stats
 __all__ = ["SqliteStorage"]
 
 
-class SqliteStorage(AdminWrites, AdminKeys, People, PublicReads, Ingest, Stats, DistanceModels, Alerts):
+class SqliteStorage(
+    AdminWrites, AdminKeys, People, PublicReads, Ingest, Stats, DistanceModels, Alerts, Changes
+):
     """`backend.storage.Storage` on one SQLite file (see the mixins for each job)."""

@@ -9,6 +9,40 @@ from __future__ import annotations
 
 from typing import Final
 
+# What the read caches (`backend.catalog`) are built from: per table, the columns whose update
+# matters ("" for all), and when an insert matters ("" for always). Left out: the columns an agent's
+# batch or heartbeat writes (a beacon's last_seen and battery, an agent's last heartbeat), which
+# change every few seconds and would empty every process's cache as often, and a site's distance
+# fit, stored after batches too (its first fit inserts the site's row with no typed exponent).
+CACHED: Final[dict[str, tuple[str, str]]] = {
+    "sites": ("", ""),
+    "prompts": ("", ""),
+    "beacons": (
+        "site_id, kind, key, retired_key, label, tx_power, status, identity, identity_key,"
+        " rotation_exponent, initial_time",
+        "",
+    ),
+    "agents": ("site_id, name, token_hash, advertise_beacon_id, revoked", ""),
+    "distance_models": ("path_loss_exponent", "NEW.path_loss_exponent IS NOT NULL"),
+}
+
+
+def _counted(table: str, columns: str, inserted_if: str) -> str:
+    bump = "BEGIN UPDATE changes SET count = count + 1; END"
+    events = (
+        ("insert", f"INSERT ON {table} WHEN {inserted_if}" if inserted_if else f"INSERT ON {table}"),
+        ("update", f"UPDATE OF {columns} ON {table}" if columns else f"UPDATE ON {table}"),
+        ("delete", f"DELETE ON {table}"),
+    )
+    return "\n".join(f"CREATE TRIGGER {table}_{name}_counted AFTER {event} {bump};" for name, event in events)
+
+
+CHANGES_MIGRATION: Final = (
+    "CREATE TABLE changes (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL);\n"
+    "INSERT INTO changes (id, count) VALUES (1, 0);\n"
+    + "\n".join(_counted(table, *which) for table, which in CACHED.items())
+)
+
 MIGRATIONS: Final[tuple[str, ...]] = (
     # 1: the first schema
     """
@@ -255,6 +289,9 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     CREATE INDEX alert_deliveries_due ON alert_deliveries(next_try_at)
         WHERE done_at IS NULL AND given_up_at IS NULL;
     """,
+    # 9: a counter of changes to what the read caches hold, bumped by triggers in the changing
+    # transaction itself (see `backend.storage.sqlite.changes`)
+    CHANGES_MIGRATION,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

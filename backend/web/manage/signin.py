@@ -8,7 +8,7 @@ wrong password get the same answer, as slowly, so the form does not tell who has
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 from aiohttp import web
@@ -24,7 +24,7 @@ from backend.accounts.people import (
     token_hash,
 )
 from backend.http.state import STATE
-from backend.ratelimit import RateLimiter
+from backend.ratelimit import RateLimiter, share
 from backend.web.manage.session import (
     LOGIN_PATH,
     SESSION_COOKIE,
@@ -44,8 +44,18 @@ DASHBOARD: Final = "/manage/"
 
 @dataclass
 class LoginLimits:
-    per_account: RateLimiter = field(default_factory=lambda: RateLimiter(1 / 180, burst=5))
-    per_client: RateLimiter = field(default_factory=lambda: RateLimiter(1 / 30, burst=20))
+    """Five tries per account, then one every three minutes; twenty per client, then one every 30 s.
+
+    Split between `workers` processes like every limit (`backend.ratelimit.share`): together they
+    never allow more; a person whose browser keeps talking to one worker gets that worker's share.
+    """
+
+    per_account: RateLimiter
+    per_client: RateLimiter
+
+    @classmethod
+    def for_workers(cls, workers: int) -> LoginLimits:
+        return cls(RateLimiter(*share(1 / 180, 5, workers)), RateLimiter(*share(1 / 30, 20, workers)))
 
 
 LIMITS: Final = web.AppKey("login_limits", LoginLimits)
@@ -180,7 +190,7 @@ async def follow(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(app: web.Application) -> None:
-    app[LIMITS] = LoginLimits()
+    app[LIMITS] = LoginLimits.for_workers(app[STATE].settings.workers)
     router = app.router
     router.add_get(LOGIN_PATH, page("manage_login", login_form))
     router.add_post(LOGIN_PATH, page("manage_login", login))
