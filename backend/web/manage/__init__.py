@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from backend.web.manage import dashboard, keys, members, signin, site
+from backend.web.manage import beacons, dashboard, keys, members, signin, site
 
 
 def add_routes(app: web.Application) -> None:
-    for module in (signin, dashboard, members, keys, site):
+    for module in (signin, dashboard, members, keys, site, beacons):
         module.add_routes(app)
