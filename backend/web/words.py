@@ -723,6 +723,68 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     },
     "beacons.import_submit": {"de": "Datei prüfen und eintragen", "en": "Check the file and add"},
     # --- agents (backend/web/manage/agents.py) ---
+    "agents.text": {
+        "de": "Ein Agent ist ein kleiner Rechner (ein Raspberry Pi) am Standort. Er hört Ihre Beacons und meldet "
+        "sie; er kann auch selbst als Beacon senden.",
+        "en": "An agent is a small computer (a Raspberry Pi) at the site. It hears your beacons and reports "
+        "them; it can also send as a beacon itself.",
+    },
+    "agents.none": {
+        "de": "Dieser Standort hat noch keinen Agenten. Legen Sie unten einen an.",
+        "en": "This site has no agent yet. Create one below.",
+    },
+    "agents.name": {"de": "Name", "en": "Name"},
+    "agents.state": {"de": "Zustand", "en": "State"},
+    "agents.outbox": {"de": "Ausgangsspeicher", "en": "Outbox"},
+    "agents.version": {"de": "Version", "en": "Version"},
+    "agents.advertises": {"de": "Sendet als Beacon", "en": "Advertises"},
+    "agents.advertises_nothing": {"de": "nichts", "en": "nothing"},
+    "agents.online": {"de": "Online, zuletzt gemeldet {since}", "en": "Online, last heard {since}"},
+    "agents.offline": {"de": "Offline seit {since}", "en": "Offline since {since}"},
+    "agents.never": {"de": "Hat sich noch nie gemeldet", "en": "Never heard from"},
+    "agents.revoked": {"de": "Gesperrt", "en": "Revoked"},
+    "agents.outbox.empty": {"de": "Leer: alles gemeldet", "en": "Empty: everything reported"},
+    "agents.outbox.waiting": {"de": "{n} Sichtungen warten", "en": "{n} sightings waiting"},
+    "agents.outbox.dropped": {"de": "({n} verworfen)", "en": "({n} dropped)"},
+    "agents.outbox.failing": {"de": "Kann nicht speichern: {error}", "en": "Cannot store: {error}"},
+    "agents.revoke": {"de": "Sperren", "en": "Revoke"},
+    "agents.done.revoked": {
+        "de": "Der Agent ist gesperrt: sein Schlüssel gilt nicht mehr.",
+        "en": "The agent has been revoked: its token no longer works.",
+    },
+    "agents.create": {"de": "Agenten anlegen", "en": "Create an agent"},
+    "agents.name_hint": {
+        "de": "Wo er steht, z. B. „Pi im Flur“.",
+        "en": "Where it stands, e.g. 'Pi in the hall'.",
+    },
+    "agents.name_bad": {
+        "de": "Geben Sie einen Namen mit 1 bis 200 Zeichen ein, ohne Steuerzeichen.",
+        "en": "Enter a name of 1 to 200 characters, without control characters.",
+    },
+    "agents.create_submit": {"de": "Agenten anlegen", "en": "Create the agent"},
+    "agents.made": {"de": "Angelegt:", "en": "Created:"},
+    "agents.token": {"de": "Sein Schlüssel (Token):", "en": "Its token:"},
+    "agents.made_once": {
+        "de": "Schlüssel und Datei werden nur jetzt angezeigt: laden Sie die Datei jetzt herunter. Wer sie hat, "
+        "kann im Namen dieses Agenten melden. Verloren? Sperren Sie den Agenten und legen Sie einen neuen an.",
+        "en": "The token and the file are shown only now: download the file now. Whoever has it can report "
+        "as this agent. Lost it? Revoke the agent and create a new one.",
+    },
+    "agents.download": {"de": "agent.toml herunterladen", "en": "Download agent.toml"},
+    "agents.show_file": {"de": "Inhalt der Datei zeigen", "en": "Show the file's content"},
+    "agents.install": {"de": "So richten Sie den Raspberry Pi ein", "en": "How to set up the Raspberry Pi"},
+    "agents.install_text": {
+        "de": "Kopieren Sie agent.toml auf den Pi (z. B. mit einem USB-Stick oder scp) und führen Sie im selben "
+        "Ordner diese drei Befehle aus:",
+        "en": "Copy agent.toml to the Pi (e.g. on a USB stick or with scp) and run these three commands in the "
+        "same folder:",
+    },
+    "agents.install_after": {
+        "de": "Der zweite Befehl prüft Datei, Verbindung und Bluetooth; danach läuft der Agent von selbst, auch "
+        "nach einem Neustart. Auf dieser Seite erscheint er dann als „Online“.",
+        "en": "The second command checks the file, the connection and Bluetooth; after the third the agent runs "
+        "by itself, also after a restart. This page then shows it as 'Online'.",
+    },
     # --- prompts (backend/web/manage/prompts.py) ---
     # --- numbers and alerts (backend/web/manage/numbers.py, backend/alerts) ---
     # --- end of the staff pages' sections ---

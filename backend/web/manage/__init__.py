@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from backend.web.manage import beacons, dashboard, keys, members, signin, site
+from backend.web.manage import agents, beacons, dashboard, keys, members, signin, site
 
 
 def add_routes(app: web.Application) -> None:
-    for module in (signin, dashboard, members, keys, site, beacons):
+    for module in (signin, dashboard, members, keys, site, beacons, agents):
         module.add_routes(app)
