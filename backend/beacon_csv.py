@@ -87,7 +87,7 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """The file's beacons with the line each came from, and its problems: import only if there are none."""
+    """The file's good beacons with the line each came from, and its problems: import only if there are none."""
 
     beacons: list[tuple[int, BeaconIn]]
     problems: list[Problem]
@@ -176,7 +176,7 @@ def read_csv(data: bytes) -> Parsed:
     if not beacons and not problems:
         problems.append(Problem(0, "", "empty"))
     shown = problems[:MAX_PROBLEMS]
-    return Parsed(beacons if not problems else [], shown, len(problems) - len(shown))
+    return Parsed(beacons, shown, len(problems) - len(shown))
 
 
 def _header_problems(header: list[str], line: int) -> list[Problem]:

@@ -144,7 +144,7 @@ async def test_a_wrong_field_is_named_beside_it_and_what_was_typed_stays(backend
         and 'id="ibeacon-uuid-error"' in page
         and 'aria-invalid="true"' in page
     )
-    assert "<details open>" in page
+    assert "<details open>" in page and '<a href="#ibeacon-uuid">UUID: Das ist keine UUID.' in page
     assert await _beacons(backend, site_id) == []
     english = await submit(
         backend.client, path + "?lang=en", {**form, "uuid": UUID, "major": "1"}, 400, page=path
@@ -177,12 +177,15 @@ async def test_a_csv_file_imports_every_beacon_and_the_example_file_is_offered(b
 
 async def test_a_file_with_bad_rows_imports_nothing_and_names_each_row(backend: Backend) -> None:
     site_id = await _site(backend)
+    registered = {"kind": "ibeacon", "uuid": UUID, "major": 9, "minor": 9, "label": "old"}
+    await backend.json("POST", f"/v1/admin/sites/{site_id}/beacons", 201, json=registered)
     content = (
         HEADER + f"ibeacon,A,{UUID},1,1,,\n"
         "ibeacon,B,not-a-uuid,1,2,,\n"
         f"ibeacon,C,{UUID},1,,,\n"
         f"ibeacon,D,{UUID},1,1,,\n"
         "beacon,E,,,,,\n"
+        f"ibeacon,F,{UUID},9,9,,\n"
     ).encode()
     page = await _upload(backend.client, site_id, content, 400)
     text = _main(page)
@@ -191,8 +194,9 @@ async def test_a_file_with_bad_rows_imports_nothing_and_names_each_row(backend: 
     assert "Zeile 4, Minor: Fehlt: diese Art braucht es." in text
     assert "Zeile 5: Derselbe Beacon wie in Zeile 2." in text
     assert "Zeile 6, Art: Unbekannte Art." in text
+    assert "Zeile 7: Ein Beacon mit dieser Kennung ist schon eingetragen." in text  # found in the same pass
     assert "Zeile 2" not in text.replace("wie in Zeile 2", "")
-    assert await _beacons(backend, site_id) == []
+    assert [b["label"] for b in await _beacons(backend, site_id)] == ["old"]
 
 
 async def test_a_file_naming_a_beacon_registered_already_imports_nothing(backend: Backend) -> None:

@@ -25,6 +25,7 @@ from backend.beacon_csv import (
 from backend.errors import AlreadyRegistered, Conflict, Exhausted, NotFound
 from backend.http.state import STATE
 from backend.models import AgentPatch, Site
+from backend.storage.rows import beacon_key
 from backend.web.manage.dashboard import page_number
 from backend.web.manage.session import Staff, staff_for, staff_form
 from backend.web.manage.signin import see_other
@@ -106,6 +107,7 @@ async def _show(
         "typed": {},
         "field_errors": {},
         "problems": [],
+        "problem_links": [],
         "more_problems": 0,
         **extra,
     }
@@ -162,7 +164,7 @@ async def _refuse(
         open_form=which,
         typed=typed,
         field_errors=texts,
-        problems=[problem_text(p, lang) for p in problems],
+        problem_links=[(problem_text(p, lang), f"#{which}-{p.field}" if p.field else "") for p in problems],
     )
 
 
@@ -185,12 +187,20 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
         )
     parsed = read_csv(data)
     if parsed.problems:
+        # Keys registered already are found when storing; name them now too, so one correction does it.
+        storage = request.app[STATE].storage
+        taken = [
+            Problem(line, "", "taken")
+            for line, beacon in parsed.beacons
+            if (key := beacon_key(beacon)) is not None and await storage.beacon_by_key(key) is not None
+        ]
+        problems = sorted([*parsed.problems, *taken], key=lambda p: p.line)
         return await _show(
             request,
             staff,
             site,
             status=400,
-            problems=[problem_text(p, lang) for p in parsed.problems],
+            problems=[problem_text(p, lang) for p in problems],
             more_problems=parsed.more_problems,
             import_failed=True,
         )
@@ -200,11 +210,11 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
             request.app[STATE], staff.org_id, site.id, [b for _, b in parsed.beacons]
         )
     except AlreadyRegistered as exc:
-        taken = [problem_text(Problem(lines[i], "", "taken"), lang) for i in exc.indexes]
-        return await _show(request, staff, site, status=409, problems=taken, import_failed=True)
+        said = [problem_text(Problem(lines[i], "", "taken"), lang) for i in exc.indexes]
+        return await _show(request, staff, site, status=409, problems=said, import_failed=True)
     except Exhausted:
-        problems = [word("beacons.problem.exhausted", lang)]
-        return await _show(request, staff, site, status=409, problems=problems, import_failed=True)
+        said = [word("beacons.problem.exhausted", lang)]
+        return await _show(request, staff, site, status=409, problems=said, import_failed=True)
     return see_other(_here(site) + f"?done=imported&count={len(made)}")
 
 
