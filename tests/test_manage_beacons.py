@@ -341,3 +341,17 @@ async def test_the_admin_api_imports_a_list_all_or_nothing_naming_each_refused_b
     assert invalid["errors"][0]["loc"][:2] == ["beacons", 1]
     await backend.json("POST", path, 422, json={"beacons": []})
     assert len(await _beacons(backend, site_id)) == 3
+
+
+async def test_forms_that_are_not_ours_get_a_readable_400(backend: Backend) -> None:
+    site_id = await _site(backend)
+    path = f"/manage/sites/{site_id}/beacons"
+    page = await submit(backend.client, path, {"form": "bogus", "label": "x"}, 400)
+    assert "Das ging nicht" in page
+    # The form's own kind counts; a `kind` field sent along is not read.
+    refused = await submit(backend.client, path, {"form": "ibeacon", "kind": "altbeacon", "id1": "x"}, 400)
+    assert "UUID: Fehlt" in _main(refused)
+    token = csrf_of(await get(backend.client, path))
+    async with backend.client.post(f"{path}/import", data={"csrf": token, "file": "kind\n"}) as response:
+        assert response.status == 400 and "Das ging nicht" in await response.text()
+    assert await _beacons(backend, site_id) == []

@@ -171,7 +171,8 @@ class AdminWrites(SqliteBase):
                     taken.append(index)
             if taken:
                 raise AlreadyRegistered(taken, [beacon_key(beacons[i]) for i in taken])
-        return [await self.get_beacon(org_id, site_id, beacon_id) for beacon_id in made]
+        stored = {b.id: b for b in await self.list_beacons(org_id, site_id)}  # one read, not one per beacon
+        return [stored[beacon_id] for beacon_id in made]
 
     async def list_beacons(self, org_id: int, site_id: int) -> list[Beacon]:
         await self._require_site(org_id, site_id)
