@@ -451,9 +451,10 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "en": "The beacon has been decommissioned. Its identifiers are free again.",
     },
     "beacons.done.advertiser": {"de": "Gespeichert.", "en": "Saved."},
-    "beacons.import_failed": {
-        "de": "Nichts importiert: bitte diese Zeilen korrigieren und die Datei noch einmal hochladen",
-        "en": "Nothing imported: please correct these lines and upload the file again",
+    "beacons.import_failed": {"de": "Nichts importiert", "en": "Nothing imported"},
+    "beacons.import_failed_text": {
+        "de": "Korrigieren Sie diese Zeilen und laden Sie die Datei noch einmal hoch.",
+        "en": "Correct these lines and upload the file again.",
     },
     "beacons.more_problems": {"de": "… und {count} weitere.", "en": "… and {count} more."},
     "beacons.identifiers": {"de": "Art und Kennung", "en": "Kind and identifiers"},
