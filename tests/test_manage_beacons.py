@@ -355,3 +355,15 @@ async def test_forms_that_are_not_ours_get_a_readable_400(backend: Backend) -> N
     async with backend.client.post(f"{path}/import", data={"csrf": token, "file": "kind\n"}) as response:
         assert response.status == 400 and "Das ging nicht" in await response.text()
     assert await _beacons(backend, site_id) == []
+
+
+async def test_an_upload_with_parts_that_are_not_ours_is_refused_unread(backend: Backend) -> None:
+    site_id = await _site(backend)
+    page = await get(backend.client, f"/manage/sites/{site_id}/beacons")
+    form = aiohttp.FormData()
+    form.add_field("csrf", csrf_of(page))
+    form.add_field("other", b"x" * 100_000, filename="big.bin")
+    form.add_field("file", EXAMPLE_CSV.encode(), filename="beacons.csv", content_type="text/csv")
+    async with backend.client.post(f"/manage/sites/{site_id}/beacons/import", data=form) as response:
+        assert response.status == 400
+    assert await _beacons(backend, site_id) == []

@@ -236,7 +236,7 @@ async def _upload(request: web.Request) -> tuple[str, bytes, bool]:
             if len(data) > MAX_CSV_BYTES:
                 return csrf, b"", True
         else:
-            await part.release()
+            raise web.HTTPBadRequest()  # not our form: its parts are not read at all
     return csrf, data, False
 
 
