@@ -222,12 +222,19 @@ async def test_a_file_too_large_or_not_csv_gets_a_page_saying_so(backend: Backen
     assert await _beacons(backend, site_id) == []
 
 
-async def test_decommissioning_takes_a_beacon_off_the_list_and_frees_its_key(backend: Backend) -> None:
+async def test_decommissioning_is_asked_then_takes_a_beacon_off_the_list_and_frees_its_key(
+    backend: Backend,
+) -> None:
     site_id = await _site(backend)
     body = {"kind": "ibeacon", "uuid": UUID, "major": 1, "minor": 1, "label": "Alt"}
     made = await backend.json("POST", f"/v1/admin/sites/{site_id}/beacons", 201, json=body)
     path = f"/manage/sites/{site_id}/beacons"
-    shown = await submit(backend.client, f"{path}/{made['id']}/decommission", {}, page=path)
+    asked = await submit(backend.client, f"{path}/{made['id']}/decommission", {}, page=path)
+    assert "Beacon „Alt“ wirklich außer Betrieb nehmen?" in asked and 'name="confirm" value="yes"' in asked
+    assert (await backend.json("GET", f"/v1/admin/sites/{site_id}/beacons/{made['id']}", 200))[
+        "status"
+    ] == "active"
+    shown = await submit(backend.client, f"{path}/{made['id']}/decommission", {"confirm": "yes"}, page=path)
     assert "außer Betrieb genommen" in shown and "Alt" not in _main(shown).split("Beacon eintragen")[0]
     stored = await backend.json("GET", f"/v1/admin/sites/{site_id}/beacons/{made['id']}", 200)
     assert stored["status"] == "decommissioned"
@@ -290,7 +297,7 @@ async def test_a_viewer_sees_the_beacons_and_cannot_change_them(backend: Backend
         page = await get(viewer, path)
         assert "A" in _main(page) and 'action="/manage/sites' not in page.split("<main", 1)[1]
         await submit(viewer, path, {"form": "allocate", "label": "x"}, 403, page=path)
-        await submit(viewer, f"{path}/{made['id']}/decommission", {}, 403, page=path)
+        await submit(viewer, f"{path}/{made['id']}/decommission", {"confirm": "yes"}, 403, page=path)
         await _upload(viewer, site_id, EXAMPLE_CSV.encode(), 403)
     finally:
         await viewer.close()
@@ -313,6 +320,7 @@ async def test_another_organisations_site_and_beacons_answer_404(backend: Backen
     await get(backend.client, f"/manage/sites/{other_site}/beacons/example.csv", 404)
     await submit(backend.client, f"/manage/sites/{other_site}/beacons", {"form": "allocate"}, 404, page=mine)
     await submit(backend.client, f"{mine}/{theirs['id']}/decommission", {}, 404, page=mine)
+    await submit(backend.client, f"{mine}/{theirs['id']}/decommission", {"confirm": "yes"}, 404, page=mine)
     stored = await backend.json(
         "GET", f"/v1/admin/sites/{other_site}/beacons/{theirs['id']}", 200, key=other_key
     )

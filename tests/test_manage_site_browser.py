@@ -1,7 +1,7 @@
 """A site's beacons and agents tabs in a real browser (Debian's chromium), at a phone's and a desktop's
 width, each state checked with axe-core: adding a beacon, importing a CSV file (a bad one first),
-creating an agent and downloading its agent.toml. Screenshots: var/screenshots/manage-beacons-*.png
-and manage-agents-*.png."""
+decommissioning one (asked first), creating an agent and downloading its agent.toml. Screenshots:
+var/screenshots/manage-beacons-*.png and manage-agents-*.png."""
 
 from __future__ import annotations
 
@@ -62,6 +62,12 @@ async def test_adding_a_beacon_and_importing_a_csv_file_at_a_phones_width(
     assert "5 Beacons aus der Datei sind eingetragen." in await page.get_by_role("status").inner_text()
     assert await page.locator("table tbody tr").count() == 6
     await check(page, "manage-beacons-phone")
+    await page.get_by_role("button", name="Außer Betrieb nehmen: Garten").click()
+    assert "Beacon „Garten“ wirklich außer Betrieb nehmen?" in await page.get_by_role("alert").inner_text()
+    await check(page, "manage-beacons-confirm-phone")
+    await page.get_by_role("button", name="Ja, außer Betrieb nehmen").click()
+    assert "außer Betrieb genommen" in await page.get_by_role("status").inner_text()
+    assert await page.locator("table tbody tr").count() == 5
     async with page.expect_download() as event:
         await page.get_by_text("Beispieldatei herunterladen").click()
     example = tmp_path / "example.csv"

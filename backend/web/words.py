@@ -473,6 +473,18 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "itself. An agent sends one beacon; choose it here.",
     },
     "beacons.decommission": {"de": "Außer Betrieb nehmen", "en": "Decommission"},
+    "beacons.confirm": {
+        "de": "Beacon „{name}“ wirklich außer Betrieb nehmen?",
+        "en": "Really decommission beacon '{name}'?",
+    },
+    "beacons.confirm_text": {
+        "de": "Handys finden Ihren Standort dann nicht mehr über diesen Beacon. Seine Zahlen bleiben; seine "
+        "Kennung wird frei und kann neu eingetragen werden.",
+        "en": "Phones will no longer find your site through this beacon. Its numbers stay; its identifiers are "
+        "freed and can be added again.",
+    },
+    "beacons.confirm_yes": {"de": "Ja, außer Betrieb nehmen", "en": "Yes, decommission"},
+    "beacons.confirm_no": {"de": "Nein, zurück", "en": "No, go back"},
     "beacons.kind.ibeacon": {"de": "iBeacon", "en": "iBeacon"},
     "beacons.kind.altbeacon": {"de": "AltBeacon", "en": "AltBeacon"},
     "beacons.kind.eddystone-uid": {"de": "Eddystone-UID", "en": "Eddystone-UID"},

@@ -109,6 +109,7 @@ async def _show(
         "problems": [],
         "problem_links": [],
         "more_problems": 0,
+        "confirm": None,
         **extra,
     }
     return site_page(request, "manage_site_beacons.html", staff, site, context, status=status)
@@ -264,10 +265,15 @@ async def example(request: web.Request) -> web.StreamResponse:
 
 
 async def decommission(request: web.Request) -> web.StreamResponse:
-    staff, _ = await staff_form(request, "editor")
+    """First the question (phones stop finding the site through this beacon), then, confirmed, the deed."""
+    staff, form = await staff_form(request, "editor")
     site = await site_of(request, staff)
+    state, beacon_id = request.app[STATE], _beacon_id(request)
     try:
-        await act.decommission_beacon(request.app[STATE], staff.org_id, site.id, _beacon_id(request))
+        if form.get("confirm") != "yes":
+            beacon = await state.storage.get_beacon(staff.org_id, site.id, beacon_id)
+            return await _show(request, staff, site, confirm=beacon)
+        await act.decommission_beacon(state, staff.org_id, site.id, beacon_id)
     except NotFound:
         raise web.HTTPNotFound() from None
     return see_other(_here(site) + "?done=decommissioned")
