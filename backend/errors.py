@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class DomainError(Exception):
     status = 400
@@ -13,6 +15,11 @@ class DomainError(Exception):
         self.detail = detail
         self.field = field
 
+    @property
+    def fields(self) -> list[tuple[str | int, ...]]:
+        """Every field the error is about (an answer lists each); most errors have one or none."""
+        return [self.field] if self.field else []
+
 
 class NotFound(DomainError):
     status = 404
@@ -22,6 +29,24 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
     title = "Conflict"
+
+
+class AlreadyRegistered(Conflict):
+    """Beacons of a list (by their index in it) whose key another beacon has: none of the list is stored."""
+
+    def __init__(self, indexes: Sequence[int], keys: Sequence[str | None]) -> None:
+        self.indexes = list(indexes)
+        if len(self.indexes) == 1:
+            key = keys[0]
+            what = f"key {key}" if key is not None else "this identity key"
+            detail = f"a beacon with {what} is already registered"
+        else:
+            detail = f"{len(self.indexes)} of these beacons are already registered (or listed twice)"
+        super().__init__(detail)
+
+    @property
+    def fields(self) -> list[tuple[str | int, ...]]:
+        return [("beacons", i) for i in self.indexes]
 
 
 class Exhausted(DomainError):

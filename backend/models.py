@@ -7,7 +7,7 @@ should say so rather than be ignored. The app- and agent-facing models are in `b
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Final, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -256,6 +256,18 @@ class Beacon(BaseModel):
 
 class BeaconList(BaseModel):
     beacons: list[Beacon]
+
+
+# A vendor's list or a federation's hundreds; the staff pages' CSV import takes as many rows.
+MAX_IMPORT: Final = 2000
+
+
+class BeaconImport(Strict):
+    beacons: list[BeaconIn] = Field(
+        min_length=1,
+        max_length=MAX_IMPORT,
+        description="Registered all together or, if any is refused, none.",
+    )
 
 
 # --- prompts -------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ organisation's ids raise `NotFound`, exactly like ids that do not exist.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final
 from urllib.parse import urlsplit
@@ -69,6 +70,15 @@ async def delete_site(state: AppState, org: int, site_id: int) -> None:
 
 async def create_beacon(state: AppState, org: int, site_id: int, beacon: BeaconIn) -> Beacon:
     made = await state.storage.create_beacon(org, site_id, beacon, state.clock())
+    state.catalog.invalidate()
+    return made
+
+
+async def import_beacons(
+    state: AppState, org: int, site_id: int, beacons: Sequence[BeaconIn]
+) -> list[Beacon]:
+    """Many beacons at once (a vendor's list), all or none: `AlreadyRegistered` names each one taken."""
+    made = await state.storage.create_beacons(org, site_id, beacons, state.clock())
     state.catalog.invalidate()
     return made
 

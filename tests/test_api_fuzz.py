@@ -45,6 +45,7 @@ from backend.http.routes import OPERATIONS
 from backend.models import (
     AgentIn,
     AgentPatch,
+    BeaconImport,
     BeaconIn,
     BeaconPatch,
     DistanceModelIn,
@@ -80,6 +81,7 @@ MODELS: dict[str, Any] = {
     "SiteIn": SiteIn,
     "SitePatch": SitePatch,
     "BeaconIn": BeaconIn,
+    "BeaconImport": BeaconImport,
     "BeaconPatch": BeaconPatch,
     "PromptIn": PromptIn,
     "PromptPatch": PromptPatch,
@@ -394,6 +396,13 @@ def _valid_bodies() -> dict[str, Any]:
         "create_site": SITE,
         "update_site": {"name": "Hospiz", "address": "Am Rosental 1"},
         "create_beacon": {"kind": "ibeacon", "allocate": True, "label": "new"},
+        # Allocated identities are always free: a key the fuzzing registered cannot make this one 409.
+        "import_beacons": {
+            "beacons": [
+                {"kind": "ibeacon", "allocate": True, "label": "new"},
+                {"kind": "ibeacon", "allocate": True},
+            ]
+        },
         "update_beacon": {"label": "door", "tx_power": -60, "status": "active"},
         "create_prompt": prompt_body(schedule=[{"days": ["mon"], "start": "09:00", "end": "17:00"}]),
         "update_prompt": {"priority": 5, "valid_until": "2030-01-01T00:00:00Z"},

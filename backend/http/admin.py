@@ -50,6 +50,12 @@ async def create_beacon(call: Call) -> BaseModel | None:
     return await act.create_beacon(call.state, call.org, call.ids["site_id"], call.body)
 
 
+async def import_beacons(call: Call) -> BeaconList:
+    return BeaconList(
+        beacons=await act.import_beacons(call.state, call.org, call.ids["site_id"], call.body.beacons)
+    )
+
+
 async def list_beacons(call: Call) -> BeaconList:
     return BeaconList(beacons=await call.state.storage.list_beacons(call.org, call.ids["site_id"]))
 

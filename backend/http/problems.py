@@ -79,7 +79,7 @@ def answer(exc: Exception, request: web.Request) -> web.Response:
     if isinstance(exc, ProblemError):
         return render(exc.problem, exc.headers)
     if isinstance(exc, DomainError):
-        errors = [FieldError(loc=list(exc.field), msg=exc.detail, type=exc.kind)] if exc.field else None
+        errors = [FieldError(loc=list(f), msg=exc.detail, type=exc.kind) for f in exc.fields] or None
         return render(Problem(title=exc.title, status=exc.status, detail=exc.detail, errors=errors))
     if isinstance(exc, web.HTTPException):
         if exc.status < 400:

@@ -14,6 +14,7 @@ from backend.models import (
     AgentList,
     AgentPatch,
     Beacon,
+    BeaconImport,
     BeaconIn,
     BeaconList,
     BeaconPatch,
@@ -204,6 +205,21 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         response=Beacon,
         status=201,
         errors=(409,),
+    ),
+    Operation(
+        "POST",
+        SITE + "/beacons/import",
+        admin.import_beacons,
+        "Register many beacons at once, all or none",
+        access=Access.ADMIN,
+        tag=Tag.ADMIN,
+        body=BeaconImport,
+        response=BeaconList,
+        status=201,
+        errors=(409,),
+        description="One transaction: if any beacon is invalid (422) or its key is already registered, here, "
+        "elsewhere or twice in the list (409), none is stored, and `errors` names each one by its place in "
+        "`beacons`. The staff pages' CSV import uses the same rule.",
     ),
     Operation(
         "GET",

@@ -437,7 +437,367 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     "site.field.timezone": {"de": "Zeitzone", "en": "Time zone"},
     # --- site settings and map (backend/web/manage/site.py) ---
     # --- beacons (backend/web/manage/beacons.py) ---
+    "beacons.none": {
+        "de": "Dieser Standort hat noch keine Beacons. Tragen Sie unten einen ein oder laden Sie eine Liste hoch.",
+        "en": "This site has no beacons yet. Add one below or upload a list.",
+    },
+    "beacons.done.added": {"de": "Der Beacon ist eingetragen.", "en": "The beacon has been added."},
+    "beacons.done.imported": {
+        "de": "{count} Beacons aus der Datei sind eingetragen.",
+        "en": "{count} beacons from the file have been added.",
+    },
+    "beacons.done.decommissioned": {
+        "de": "Der Beacon ist außer Betrieb genommen. Seine Kennung ist wieder frei.",
+        "en": "The beacon has been decommissioned. Its identifiers are free again.",
+    },
+    "beacons.done.advertiser": {"de": "Gespeichert.", "en": "Saved."},
+    "beacons.import_failed": {"de": "Nichts importiert", "en": "Nothing imported"},
+    "beacons.import_failed_text": {
+        "de": "Korrigieren Sie diese Zeilen und laden Sie die Datei noch einmal hoch.",
+        "en": "Correct these lines and upload the file again.",
+    },
+    "beacons.more_problems": {"de": "… und {count} weitere.", "en": "… and {count} more."},
+    "beacons.identifiers": {"de": "Art und Kennung", "en": "Kind and identifiers"},
+    "beacons.last_heard": {"de": "Zuletzt gehört", "en": "Last heard"},
+    "beacons.battery": {"de": "Batterie", "en": "Battery"},
+    "beacons.alerts": {"de": "Hinweise", "en": "Alerts"},
+    "beacons.no_alerts": {"de": "keine", "en": "none"},
+    "beacons.inactive": {"de": "pausiert", "en": "paused"},
+    "beacons.advertised_by": {"de": "Gesendet von Agent", "en": "Advertised by agent"},
+    "beacons.no_agent": {"de": "(keinem)", "en": "(none)"},
+    "beacons.save_advertiser": {"de": "Speichern", "en": "Save"},
+    "beacons.advertise_hint": {
+        "de": "„Gesendet von Agent“: Statt eines gekauften Beacons kann einer Ihrer Agenten die Kennung selbst "
+        "aussenden. Ein Agent sendet einen Beacon; wählen Sie ihn hier.",
+        "en": "'Advertised by agent': instead of a bought beacon, one of your agents can send the identifiers "
+        "itself. An agent sends one beacon; choose it here.",
+    },
+    "beacons.decommission": {"de": "Außer Betrieb nehmen", "en": "Decommission"},
+    "beacons.confirm": {
+        "de": "Beacon „{name}“ wirklich außer Betrieb nehmen?",
+        "en": "Really decommission beacon '{name}'?",
+    },
+    "beacons.confirm_text": {
+        "de": "Handys finden Ihren Standort dann nicht mehr über diesen Beacon. Seine Zahlen bleiben; seine "
+        "Kennung wird frei und kann neu eingetragen werden.",
+        "en": "Phones will no longer find your site through this beacon. Its numbers stay; its identifiers are "
+        "freed and can be added again.",
+    },
+    "beacons.confirm_yes": {"de": "Ja, außer Betrieb nehmen", "en": "Yes, decommission"},
+    "beacons.confirm_no": {"de": "Nein, zurück", "en": "No, go back"},
+    "beacons.kind.ibeacon": {"de": "iBeacon", "en": "iBeacon"},
+    "beacons.kind.altbeacon": {"de": "AltBeacon", "en": "AltBeacon"},
+    "beacons.kind.eddystone-uid": {"de": "Eddystone-UID", "en": "Eddystone-UID"},
+    "beacons.kind.eddystone-eid": {"de": "Eddystone-EID", "en": "Eddystone-EID"},
+    "beacons.alert.NEVER_SEEN": {"de": "Noch nie gehört.", "en": "Never heard."},
+    "beacons.advice.NEVER_SEEN": {
+        "de": "Ist die Batterie drin und der Agent in der Nähe?",
+        "en": "Is the battery in, and an agent nearby?",
+    },
+    "beacons.alert.SILENT": {"de": "Still.", "en": "Silent."},
+    "beacons.advice.SILENT": {
+        "de": "Prüfen Sie Batterie und Platz des Beacons.",
+        "en": "Check the beacon's battery and place.",
+    },
+    "beacons.alert.LOW_BATTERY": {"de": "Batterie schwach.", "en": "Battery low."},
+    "beacons.advice.LOW_BATTERY": {
+        "de": "Wechseln Sie die Batterie bald.",
+        "en": "Replace the battery soon.",
+    },
+    "beacons.alert.MOVED": {"de": "Anders zu hören als bisher.", "en": "Heard differently than before."},
+    "beacons.advice.MOVED": {
+        "de": "Wurde er oder der Agent versetzt? Dann tragen Sie den Abstand neu ein.",
+        "en": "Was it or the agent moved? Then enter the distance again.",
+    },
+    "beacons.add": {"de": "Beacon eintragen", "en": "Add a beacon"},
+    "beacons.add_text": {
+        "de": "Wählen Sie die Art Ihres Beacons. Die Kennung steht meist auf dem Karton, auf einem Aufkleber "
+        "am Gerät oder in der App des Herstellers.",
+        "en": "Choose your beacon's kind. Its identifiers are usually printed on the box, on a sticker on the "
+        "device, or shown in the vendor's app.",
+    },
+    "beacons.form.ibeacon": {"de": "iBeacon (UUID, Major, Minor)", "en": "iBeacon (UUID, major, minor)"},
+    "beacons.form.altbeacon": {"de": "AltBeacon (ID1, ID2, ID3)", "en": "AltBeacon (ID1, ID2, ID3)"},
+    "beacons.form.eddystone-uid": {
+        "de": "Eddystone-UID (Namespace, Instance)",
+        "en": "Eddystone-UID (namespace, instance)",
+    },
+    "beacons.form.eddystone-eid": {
+        "de": "Eddystone-EID (wechselnde Kennung)",
+        "en": "Eddystone-EID (rotating identifier)",
+    },
+    "beacons.form.allocate": {
+        "de": "Nahbei eine iBeacon-Kennung vergeben lassen",
+        "en": "Let Nahbei choose an iBeacon identity",
+    },
+    "beacons.where.ibeacon": {
+        "de": "Hersteller wie Kontakt.io, Estimote oder Minew drucken UUID, Major und Minor auf den Karton "
+        "oder zeigen sie in ihrer App (oft unter „iBeacon“ oder „Slot“).",
+        "en": "Vendors such as Kontakt.io, Estimote or Minew print the UUID, major and minor on the box or "
+        "show them in their app (often under 'iBeacon' or 'slot').",
+    },
+    "beacons.where.altbeacon": {
+        "de": "ID1 sieht aus wie eine UUID, ID2 und ID3 sind Zahlen; die App des Herstellers zeigt sie.",
+        "en": "ID1 looks like a UUID, ID2 and ID3 are numbers; the vendor's app shows them.",
+    },
+    "beacons.where.eddystone-uid": {
+        "de": "Namespace (20 Zeichen) und Instance (12 Zeichen) stehen in der App des Herstellers unter "
+        "„Eddystone-UID“, manchmal mit „0x“ davor: das dürfen Sie mit eintippen.",
+        "en": "The namespace (20 characters) and instance (12 characters) are in the vendor's app under "
+        "'Eddystone-UID', sometimes with '0x' in front: you may type that too.",
+    },
+    "beacons.where.eddystone-eid": {
+        "de": "Ein EID-Beacon wechselt seine Kennung laufend. Beim Einrichten zeigt die App des Herstellers "
+        "den Identitätsschlüssel, den Exponenten K und die Uhr des Beacons; tragen Sie sie sofort ein.",
+        "en": "An EID beacon keeps changing its identifier. When you set it up, the vendor's app shows the "
+        "identity key, the exponent K and the beacon's clock; enter them straight away.",
+    },
+    "beacons.where.allocate": {
+        "de": "Für Beacons, die Sie selbst einstellen, oder die ein Agent sendet: Nahbei wählt UUID, Major und "
+        "Minor so, dass Handys wenige Regionen beobachten müssen. Die Kennung steht danach in der Liste.",
+        "en": "For beacons you set up yourself, or that an agent sends: Nahbei chooses the UUID, major and "
+        "minor so that phones watch few regions. The identifiers then appear in the list.",
+    },
+    "beacons.field.kind": {"de": "Art", "en": "Kind"},
+    "beacons.field.label": {"de": "Name", "en": "Name"},
+    "beacons.field.tx_power": {"de": "Sendeleistung bei 1 m (dBm)", "en": "Power at 1 m (dBm)"},
+    "beacons.field.uuid": {"de": "UUID", "en": "UUID"},
+    "beacons.field.major": {"de": "Major", "en": "Major"},
+    "beacons.field.minor": {"de": "Minor", "en": "Minor"},
+    "beacons.field.id1": {"de": "ID1", "en": "ID1"},
+    "beacons.field.id2": {"de": "ID2", "en": "ID2"},
+    "beacons.field.id3": {"de": "ID3", "en": "ID3"},
+    "beacons.field.namespace": {"de": "Namespace", "en": "Namespace"},
+    "beacons.field.instance": {"de": "Instance", "en": "Instance"},
+    "beacons.field.identity_key": {"de": "Identitätsschlüssel", "en": "Identity key"},
+    "beacons.field.rotation_exponent": {"de": "Exponent K", "en": "Exponent K"},
+    "beacons.field.initial_time": {"de": "Uhr des Beacons (Sekunden)", "en": "Beacon clock (seconds)"},
+    "beacons.field.allocate": {"de": "Vergeben", "en": "Allocate"},
+    "beacons.hint.label": {
+        "de": "Wo er hängt, z. B. „Eingang“: so heißt er in Hinweisen.",
+        "en": "Where it hangs, e.g. 'Entrance': alerts call it that.",
+    },
+    "beacons.hint.tx_power": {
+        "de": "Leer lassen für -59. Steht im Datenblatt als „Measured Power“ oder „RSSI at 1 m“.",
+        "en": "Leave empty for -59. The data sheet calls it 'measured power' or 'RSSI at 1 m'.",
+    },
+    "beacons.hint.uuid": {
+        "de": "32 Hexadezimalzeichen, meist 8-4-4-4-12 mit Bindestrichen.",
+        "en": "32 hexadecimal characters, usually 8-4-4-4-12 with hyphens.",
+    },
+    "beacons.hint.major": {"de": "Eine Zahl von 0 bis 65535.", "en": "A number from 0 to 65535."},
+    "beacons.hint.minor": {"de": "Eine Zahl von 0 bis 65535.", "en": "A number from 0 to 65535."},
+    "beacons.hint.id1": {
+        "de": "32 Hexadezimalzeichen, meist 8-4-4-4-12 mit Bindestrichen.",
+        "en": "32 hexadecimal characters, usually 8-4-4-4-12 with hyphens.",
+    },
+    "beacons.hint.id2": {"de": "Eine Zahl von 0 bis 65535.", "en": "A number from 0 to 65535."},
+    "beacons.hint.id3": {"de": "Eine Zahl von 0 bis 65535.", "en": "A number from 0 to 65535."},
+    "beacons.hint.namespace": {
+        "de": "20 Hexadezimalzeichen (0-9, a-f).",
+        "en": "20 hexadecimal characters (0-9, a-f).",
+    },
+    "beacons.hint.instance": {
+        "de": "12 Hexadezimalzeichen (0-9, a-f).",
+        "en": "12 hexadecimal characters (0-9, a-f).",
+    },
+    "beacons.hint.identity_key": {
+        "de": "32 Hexadezimalzeichen. Geheim: er wird nie wieder angezeigt.",
+        "en": "32 hexadecimal characters. Secret: it is never shown again.",
+    },
+    "beacons.hint.rotation_exponent": {
+        "de": "0 bis 15: die Kennung wechselt alle 2^K Sekunden (10 heißt etwa alle 17 Minuten).",
+        "en": "0 to 15: the identifier changes every 2^K seconds (10 means about every 17 minutes).",
+    },
+    "beacons.hint.initial_time": {
+        "de": "Die Sekunden, die die Uhr des Beacons jetzt zeigt.",
+        "en": "The seconds the beacon's clock shows now.",
+    },
+    "beacons.bad.kind": {
+        "de": "Unbekannte Art. Erlaubt: ibeacon, altbeacon, eddystone-uid, eddystone-eid.",
+        "en": "Unknown kind. Allowed: ibeacon, altbeacon, eddystone-uid, eddystone-eid.",
+    },
+    "beacons.bad.label": {
+        "de": "Höchstens 200 Zeichen, ohne Steuerzeichen.",
+        "en": "At most 200 characters, without control characters.",
+    },
+    "beacons.bad.tx_power": {
+        "de": "Eine ganze Zahl in dBm, etwa zwischen -100 und 20, z. B. -59.",
+        "en": "A whole number in dBm, between about -100 and 20, e.g. -59.",
+    },
+    "beacons.bad.uuid": {
+        "de": "Das ist keine UUID. Sie sieht so aus: f7826da6-4fa2-4e98-8024-bc5b71e0893e",
+        "en": "That is not a UUID. It looks like this: f7826da6-4fa2-4e98-8024-bc5b71e0893e",
+    },
+    "beacons.bad.major": {"de": "Eine ganze Zahl von 0 bis 65535.", "en": "A whole number from 0 to 65535."},
+    "beacons.bad.minor": {"de": "Eine ganze Zahl von 0 bis 65535.", "en": "A whole number from 0 to 65535."},
+    "beacons.bad.id1": {
+        "de": "Das ist keine UUID. Sie sieht so aus: 2f234454-cf6d-4a0f-adf2-f4911ba9ffa6",
+        "en": "That is not a UUID. It looks like this: 2f234454-cf6d-4a0f-adf2-f4911ba9ffa6",
+    },
+    "beacons.bad.id2": {"de": "Eine ganze Zahl von 0 bis 65535.", "en": "A whole number from 0 to 65535."},
+    "beacons.bad.id3": {"de": "Eine ganze Zahl von 0 bis 65535.", "en": "A whole number from 0 to 65535."},
+    "beacons.bad.namespace": {
+        "de": "Genau 20 Hexadezimalzeichen (0-9, a-f), z. B. edd1ebeac04e5defa017.",
+        "en": "Exactly 20 hexadecimal characters (0-9, a-f), e.g. edd1ebeac04e5defa017.",
+    },
+    "beacons.bad.instance": {
+        "de": "Genau 12 Hexadezimalzeichen (0-9, a-f), z. B. 0123456789ab.",
+        "en": "Exactly 12 hexadecimal characters (0-9, a-f), e.g. 0123456789ab.",
+    },
+    "beacons.bad.identity_key": {
+        "de": "Genau 32 Hexadezimalzeichen (0-9, a-f).",
+        "en": "Exactly 32 hexadecimal characters (0-9, a-f).",
+    },
+    "beacons.bad.rotation_exponent": {
+        "de": "Eine ganze Zahl von 0 bis 15.",
+        "en": "A whole number from 0 to 15.",
+    },
+    "beacons.bad.initial_time": {
+        "de": "Eine ganze Zahl von Sekunden, 0 oder mehr (unter 4294967296).",
+        "en": "A whole number of seconds, 0 or more (below 4294967296).",
+    },
+    "beacons.bad.allocate": {"de": "Ja oder nein.", "en": "Yes or no."},
+    "beacons.problem.invalid": {
+        "de": "Diese Angaben passen nicht zusammen.",
+        "en": "These values do not fit together.",
+    },
+    "beacons.problem.missing": {"de": "Fehlt: diese Art braucht es.", "en": "Missing: this kind needs it."},
+    "beacons.problem.not_for_kind": {
+        "de": "Gehört nicht zu dieser Art von Beacon: lassen Sie die Zelle leer.",
+        "en": "Does not belong to this kind of beacon: leave the cell empty.",
+    },
+    "beacons.problem.unknown_column": {
+        "de": "Unbekannte Spalte. Die Spalten stehen über dem Formular.",
+        "en": "Unknown column. The columns are listed above the form.",
+    },
+    "beacons.problem.repeated_column": {
+        "de": "Diese Spalte steht zweimal da.",
+        "en": "This column is there twice.",
+    },
+    "beacons.problem.no_kind_column": {
+        "de": "Die erste Zeile muss die Spaltennamen nennen, darunter „kind“.",
+        "en": "The first line must name the columns, among them 'kind'.",
+    },
+    "beacons.problem.too_many_cells": {
+        "de": "Mehr Zellen als Spalten in der ersten Zeile.",
+        "en": "More cells than the first line has columns.",
+    },
+    "beacons.problem.duplicate": {
+        "de": "Derselbe Beacon wie in Zeile {other}.",
+        "en": "The same beacon as on line {other}.",
+    },
+    "beacons.problem.taken": {
+        "de": "Ein Beacon mit dieser Kennung ist schon eingetragen. Nehmen Sie den alten zuerst außer Betrieb.",
+        "en": "A beacon with these identifiers is already registered. Decommission the old one first.",
+    },
+    "beacons.problem.exhausted": {
+        "de": "Es sind keine iBeacon-Kennungen mehr frei. Bitte wenden Sie sich an den Betreiber.",
+        "en": "No iBeacon identities are left. Please contact the operator.",
+    },
+    "beacons.problem.too_many_rows": {
+        "de": "Zu viele Zeilen: höchstens 2000 Beacons je Datei. Teilen Sie die Datei.",
+        "en": "Too many lines: at most 2000 beacons per file. Split the file.",
+    },
+    "beacons.problem.too_large": {
+        "de": "Die Datei ist zu groß (höchstens 256 KB). Teilen Sie sie.",
+        "en": "The file is too large (at most 256 KB). Split it.",
+    },
+    "beacons.problem.not_utf8": {
+        "de": "Die Datei ist nicht in UTF-8. Speichern Sie sie in Excel als „CSV UTF-8“.",
+        "en": "The file is not UTF-8. Save it from Excel as 'CSV UTF-8'.",
+    },
+    "beacons.problem.not_csv": {
+        "de": "Hier ist die Datei keine gültige CSV-Datei (z. B. ein Anführungszeichen ohne Ende).",
+        "en": "The file is not valid CSV here (e.g. a quote that never ends).",
+    },
+    "beacons.problem.empty": {
+        "de": "Die Datei enthält keine Beacons: unter der Zeile mit den Spaltennamen fehlt eine Zeile je Beacon.",
+        "en": "The file holds no beacons: below the line of column names, put one line per beacon.",
+    },
+    "beacons.csv.line": {"de": "Zeile {line}", "en": "Line {line}"},
+    "beacons.add_submit": {"de": "Beacon eintragen", "en": "Add the beacon"},
+    "beacons.import": {"de": "Viele Beacons aus einer CSV-Datei", "en": "Many beacons from a CSV file"},
+    "beacons.import_text": {
+        "de": "Hersteller liefern Listen. Die erste Zeile nennt die Spalten (in beliebiger Reihenfolge; nur "
+        "„kind“ muss sein), danach eine Zeile je Beacon; Zellen, die nicht zur Art gehören, bleiben leer. "
+        "Kommas oder Semikolons trennen die Zellen, die Datei ist UTF-8, höchstens {kib} KB und 2000 Zeilen. "
+        "Ist eine Zeile falsch, wird nichts eingetragen.",
+        "en": "Vendors ship lists. The first line names the columns (in any order; only 'kind' is required), "
+        "then one line per beacon; cells that do not belong to its kind stay empty. Commas or semicolons "
+        "separate the cells, the file is UTF-8, at most {kib} KB and 2000 lines. If any line is wrong, "
+        "nothing is added.",
+    },
+    "beacons.example": {"de": "Beispieldatei herunterladen", "en": "Download an example file"},
+    "beacons.file": {"de": "CSV-Datei", "en": "CSV file"},
+    "beacons.file_hint": {
+        "de": "Jede falsche Zeile wird mit Nummer und Grund genannt.",
+        "en": "Every wrong line is named with its number and the reason.",
+    },
+    "beacons.import_submit": {"de": "Datei prüfen und eintragen", "en": "Check the file and add"},
     # --- agents (backend/web/manage/agents.py) ---
+    "agents.text": {
+        "de": "Ein Agent ist ein kleiner Rechner (ein Raspberry Pi) am Standort. Er hört Ihre Beacons und meldet "
+        "sie; er kann auch selbst als Beacon senden.",
+        "en": "An agent is a small computer (a Raspberry Pi) at the site. It hears your beacons and reports "
+        "them; it can also send as a beacon itself.",
+    },
+    "agents.none": {
+        "de": "Dieser Standort hat noch keinen Agenten. Legen Sie unten einen an.",
+        "en": "This site has no agent yet. Create one below.",
+    },
+    "agents.name": {"de": "Name", "en": "Name"},
+    "agents.state": {"de": "Zustand", "en": "State"},
+    "agents.outbox": {"de": "Ausgangsspeicher", "en": "Outbox"},
+    "agents.version": {"de": "Version", "en": "Version"},
+    "agents.advertises": {"de": "Sendet als Beacon", "en": "Advertises"},
+    "agents.advertises_nothing": {"de": "nichts", "en": "nothing"},
+    "agents.online": {"de": "Online, zuletzt gemeldet {since}", "en": "Online, last heard {since}"},
+    "agents.offline": {"de": "Offline seit {since}", "en": "Offline since {since}"},
+    "agents.never": {"de": "Hat sich noch nie gemeldet", "en": "Never heard from"},
+    "agents.revoked": {"de": "Gesperrt", "en": "Revoked"},
+    "agents.outbox.empty": {"de": "Leer: alles gemeldet", "en": "Empty: everything reported"},
+    "agents.outbox.waiting": {"de": "{n} Sichtungen warten", "en": "{n} sightings waiting"},
+    "agents.outbox.dropped": {"de": "({n} verworfen)", "en": "({n} dropped)"},
+    "agents.outbox.failing": {"de": "Kann nicht speichern: {error}", "en": "Cannot store: {error}"},
+    "agents.revoke": {"de": "Sperren", "en": "Revoke"},
+    "agents.done.revoked": {
+        "de": "Der Agent ist gesperrt: sein Schlüssel gilt nicht mehr.",
+        "en": "The agent has been revoked: its token no longer works.",
+    },
+    "agents.create": {"de": "Agenten anlegen", "en": "Create an agent"},
+    "agents.name_hint": {
+        "de": "Wo er steht, z. B. „Pi im Flur“.",
+        "en": "Where it stands, e.g. 'Pi in the hall'.",
+    },
+    "agents.name_bad": {
+        "de": "Geben Sie einen Namen mit 1 bis 200 Zeichen ein, ohne Steuerzeichen.",
+        "en": "Enter a name of 1 to 200 characters, without control characters.",
+    },
+    "agents.create_submit": {"de": "Agenten anlegen", "en": "Create the agent"},
+    "agents.made": {"de": "Angelegt:", "en": "Created:"},
+    "agents.token": {"de": "Sein Schlüssel (Token):", "en": "Its token:"},
+    "agents.made_once": {
+        "de": "Schlüssel und Datei werden nur jetzt angezeigt: laden Sie die Datei jetzt herunter. Wer sie hat, "
+        "kann im Namen dieses Agenten melden. Verloren? Sperren Sie den Agenten und legen Sie einen neuen an.",
+        "en": "The token and the file are shown only now: download the file now. Whoever has it can report "
+        "as this agent. Lost it? Revoke the agent and create a new one.",
+    },
+    "agents.download": {"de": "agent.toml herunterladen", "en": "Download agent.toml"},
+    "agents.show_file": {"de": "Inhalt der Datei zeigen", "en": "Show the file's content"},
+    "agents.install": {"de": "So richten Sie den Raspberry Pi ein", "en": "How to set up the Raspberry Pi"},
+    "agents.install_text": {
+        "de": "Kopieren Sie agent.toml auf den Pi (z. B. mit einem USB-Stick oder scp) und führen Sie im selben "
+        "Ordner diese drei Befehle aus:",
+        "en": "Copy agent.toml to the Pi (e.g. on a USB stick or with scp) and run these three commands in the "
+        "same folder:",
+    },
+    "agents.install_after": {
+        "de": "Der zweite Befehl prüft Datei, Verbindung und Bluetooth; danach läuft der Agent von selbst, auch "
+        "nach einem Neustart. Auf dieser Seite erscheint er dann als „Online“.",
+        "en": "The second command checks the file, the connection and Bluetooth; after the third the agent runs "
+        "by itself, also after a restart. This page then shows it as 'Online'.",
+    },
     # --- prompts (backend/web/manage/prompts.py) ---
     # The prompt card's own words (backend/web/card.py): the app, the public page and the preview.
     "card.more": {"de": "Mehr erfahren", "en": "Read more"},

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import aiosqlite
 
 from backend import slugs
-from backend.errors import Conflict, Exhausted, NotFound
+from backend.errors import AlreadyRegistered, Conflict, Exhausted, NotFound
 from backend.models import (
     Agent,
     AgentIn,
@@ -150,36 +150,29 @@ class AdminWrites(SqliteBase):
     # --- beacons ---------------------------------------------------------------------------------
 
     async def create_beacon(self, org_id: int, site_id: int, beacon: BeaconIn, now: float) -> Beacon:
+        try:
+            return (await self.create_beacons(org_id, site_id, [beacon], now))[0]
+        except AlreadyRegistered as exc:
+            raise Conflict(exc.detail) from None
+
+    async def create_beacons(
+        self, org_id: int, site_id: int, beacons: Sequence[BeaconIn], now: float
+    ) -> list[Beacon]:
+        """All of `beacons` in one transaction, or none: `AlreadyRegistered` names every one whose
+        key (or EID identity key) another beacon has, here or in the same list."""
         await self._require_site(org_id, site_id)
+        made: list[int] = []
+        taken: list[int] = []
         async with self._write() as db:
-            if isinstance(beacon, IBeaconIn) and beacon.allocate:
-                beacon = await _allocate_ibeacon(db, site_id, beacon)
-            key = beacon_key(beacon)
-            eid = beacon if isinstance(beacon, EddystoneEidIn) else None
-            try:
-                beacon_id = await insert(
-                    db,
-                    "INSERT INTO beacons (site_id, kind, key, label, tx_power, status, identity, identity_key,"
-                    " rotation_exponent, initial_time, registered_at) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
-                    (
-                        site_id,
-                        beacon.kind,
-                        key,
-                        beacon.label,
-                        beacon.tx_power,
-                        json.dumps(beacon_identity(beacon)),
-                        bytes.fromhex(eid.identity_key) if eid else None,
-                        eid.rotation_exponent if eid else None,
-                        eid.initial_time if eid else None,
-                        now,
-                    ),
-                )
-            except sqlite3.IntegrityError as exc:
-                # An EID's identity key is unique across all organisations, as a static key is: a
-                # second one would take the first beacon over in resolve and in sightings.
-                what = f"key {key}" if eid is None else "this identity key"
-                raise Conflict(f"a beacon with {what} is already registered") from exc
-        return await self.get_beacon(org_id, site_id, beacon_id)
+            for index, beacon in enumerate(beacons):
+                try:
+                    made.append(await _insert_beacon(db, site_id, beacon, now))
+                except sqlite3.IntegrityError:
+                    taken.append(index)
+            if taken:
+                raise AlreadyRegistered(taken, [beacon_key(beacons[i]) for i in taken])
+        stored = {b.id: b for b in await self.list_beacons(org_id, site_id)}  # one read, not one per beacon
+        return [stored[beacon_id] for beacon_id in made]
 
     async def list_beacons(self, org_id: int, site_id: int) -> list[Beacon]:
         await self._require_site(org_id, site_id)
@@ -297,6 +290,33 @@ class AdminWrites(SqliteBase):
                 (merged.name, merged.advertise_beacon_id, int(bool(merged.revoked)), agent_id),
             )
         return await self.get_agent(org_id, site_id, agent_id)
+
+
+async def _insert_beacon(db: aiosqlite.Connection, site_id: int, beacon: BeaconIn, now: float) -> int:
+    """The new beacon's id; `sqlite3.IntegrityError` if its key or EID identity key is taken.
+
+    An EID's identity key is unique across all organisations, as a static key is: a second one
+    would take the first beacon over in resolve and in sightings."""
+    if isinstance(beacon, IBeaconIn) and beacon.allocate:
+        beacon = await _allocate_ibeacon(db, site_id, beacon)
+    eid = beacon if isinstance(beacon, EddystoneEidIn) else None
+    return await insert(
+        db,
+        "INSERT INTO beacons (site_id, kind, key, label, tx_power, status, identity, identity_key,"
+        " rotation_exponent, initial_time, registered_at) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
+        (
+            site_id,
+            beacon.kind,
+            beacon_key(beacon),
+            beacon.label,
+            beacon.tx_power,
+            json.dumps(beacon_identity(beacon)),
+            bytes.fromhex(eid.identity_key) if eid else None,
+            eid.rotation_exponent if eid else None,
+            eid.initial_time if eid else None,
+            now,
+        ),
+    )
 
 
 async def _allocate_ibeacon(db: aiosqlite.Connection, site_id: int, beacon: IBeaconIn) -> IBeaconIn:

@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from backend.web.manage import alerts, dashboard, keys, members, numbers, prompts, signin, site
+from backend.web.manage import (
+    agents,
+    alerts,
+    beacons,
+    dashboard,
+    keys,
+    members,
+    numbers,
+    prompts,
+    signin,
+    site,
+)
 
 
 def add_routes(app: web.Application) -> None:
-    for module in (signin, dashboard, members, keys, site, prompts, numbers, alerts):
+    for module in (signin, dashboard, members, keys, site, beacons, prompts, agents, numbers, alerts):
         module.add_routes(app)
