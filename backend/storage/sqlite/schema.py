@@ -221,6 +221,10 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         used_at REAL
     );
     """,
+    # 8: a site's opening hours, a line staff type for its public page
+    """
+    ALTER TABLE sites ADD COLUMN opening_hours TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
