@@ -24,6 +24,8 @@ from backend.models import (
     Beacon,
     BeaconIn,
     BeaconPatch,
+    DistanceModel,
+    DistanceModelIn,
     HourlyEvents,
     HourlySightings,
     Prompt,
@@ -133,6 +135,20 @@ async def update_agent(state: AppState, org: int, site_id: int, agent_id: int, p
     agent = await state.storage.update_agent(org, site_id, agent_id, patch)
     state.catalog.invalidate()
     return agent
+
+
+# --- the distance model ---
+
+
+async def set_distance_model(
+    state: AppState, org: int, site_id: int, typed: DistanceModelIn
+) -> DistanceModel:
+    """Store what staff typed (the exponent, where each agent stands), refit, and answer the model."""
+    await state.storage.set_distance_settings(org, site_id, typed)
+    if await distance.refit(state, site_id) is None:
+        await state.storage.store_fit(site_id, None, {})  # no calibrated agent left: nothing fitted
+    state.catalog.invalidate()
+    return await distance.current(state, org, site_id)
 
 
 # --- health and numbers ---
