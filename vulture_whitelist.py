@@ -92,3 +92,8 @@ _.walker_position  # simulator.world.world.World (tests/test_world.py)
 # Read by the privacy notice's template (backend/web/templates/privacy.html).
 _.email  # backend.web.privacy.Controller
 _.dpo
+
+# Read by the site pages' templates (manage_site.html, manage_site_form.html).
+_.exponent_hint  # backend.web.manage.site_distance.Section
+_.tiles  # backend.web.manage.site_map.MapSetup
+_.attribution
