@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from backend.http.app import create_app
 from backend.web.manage.site_form import FIELDS
-from tests.conftest import SITE, Backend
+from tests.conftest import SITE, Backend, BackendFactory
 from tests.manage_helpers import csrf_of, get, invite_path, setup_path, sign_up, submit
 
 FORM: dict[str, str] = {
@@ -55,6 +55,9 @@ async def test_create_a_site_then_edit_it_and_its_public_page_shows_the_opening_
     client = backend.client
     dashboard = await sign_up(client, await setup_path(backend))
     assert 'href="/manage/sites/new"' in dashboard
+    async with client.get("/manage/sites/new") as response:
+        policy = response.headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://tile.openstreetmap.org;" in policy and "script-src 'self';" in policy
     shown, url = await _post(client, "/manage/sites/new", FORM, 200, "/manage/sites/new")
     assert url.endswith("?done=created") and "/manage/sites/" in url
     assert "Der Standort ist angelegt" in shown and 'value="Mo\u2013Fr 9\u201317 Uhr"' in shown
@@ -199,3 +202,17 @@ async def test_the_distance_model_section_saves_what_the_api_reads_and_names_bad
     assert (await backend.json("GET", f"{base}/beacons/{beacon['id']}", 200))["tx_power"] == -62
     assert "Im Einsatz: n = 2.5 (von Ihnen eingetragen)." in html.unescape(shown)
     assert "Die Agenten sammeln noch Messungen" in shown
+
+
+async def test_without_tiles_the_pages_have_no_map_and_still_take_coordinates(
+    make_backend: BackendFactory,
+) -> None:
+    backend = await make_backend(map_tiles="")
+    client = backend.client
+    await sign_up(client, await setup_path(backend))
+    shown = await get(client, "/manage/sites/new")
+    assert "data-map" not in shown and "leaflet" not in shown and 'id="lat"' in shown
+    async with client.get("/manage/") as response:
+        assert "img-src 'self' data:;" in response.headers["Content-Security-Policy"]
+    _, url = await _post(client, "/manage/sites/new", FORM, 200, "/manage/sites/new")
+    assert url.endswith("?done=created")

@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from backend.config import settings_from
 from backend.web.manage.site_map import LEAFLET_VERSION, map_setup, tile_source
 
@@ -40,3 +43,10 @@ def test_the_tile_host_is_the_only_image_source_added() -> None:
     assert (
         setup.attribution == '<a href="https://x.example/?a=1&amp;b=2">&lt;b&gt;Karten&lt;/b&gt; &amp; Co</a>'
     )
+
+
+def test_a_tile_address_without_its_placeholders_is_refused_at_start() -> None:
+    for bad in ("ftp://tiles.example/{z}/{x}/{y}.png", "https://tiles.example/tile.png"):
+        with pytest.raises(ValidationError, match="map_tiles"):
+            settings_from({}, map_tiles=bad)
+    assert settings_from({}, map_tiles="").map_tiles == ""  # no map: coordinates are typed

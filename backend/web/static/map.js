@@ -26,7 +26,7 @@
     if (marker) {
       marker.setLatLng(position);
     } else {
-      marker = L.marker(position, { alt: box.getAttribute("aria-label"), keyboard: false }).addTo(map);
+      marker = L.marker(position, { alt: box.dataset.marker, keyboard: false }).addTo(map);
     }
     map.setView(position, zoom || Math.max(map.getZoom() || 0, 16));
   }
