@@ -108,6 +108,11 @@ async def test_a_site_made_by_clicking_the_map_and_with_my_position(
     )
     await page.locator(".leaflet-tile-loaded").first.wait_for()
     assert tiles.served and all(p.endswith(".png") for p in tiles.served)
+    await page.get_by_role("button", name="Standort anlegen").click()  # nothing filled in yet
+    summary = page.get_by_role("alert")
+    assert "Name: Geben Sie einen Namen ein" in await summary.inner_text()
+    assert "Breitengrad: Eine Zahl von -90 bis 90" in await summary.inner_text()
+    await check(page, f"manage-site-new-errors-{width}", page.viewport_size["width"])
     await page.get_by_label("Name", exact=True).fill("Hospiz am Park")
     await page.get_by_role("region", name="Karte: ein Klick setzt die Position").click()
     await expect(page.locator("#lat")).not_to_have_value("")
@@ -121,6 +126,16 @@ async def test_a_site_made_by_clicking_the_map_and_with_my_position(
     await page.wait_for_url("**/manage/sites/*?done=created")
     site = await _site(backend, "Hospiz am Park")
     assert (round(site["lat"], 6), round(site["lon"], 6)) == (round(lat, 6), round(lon, 6))
+    base = f"/v1/admin/sites/{site['id']}"
+    await backend.json(
+        "POST", f"{base}/beacons", 201, json={"kind": "ibeacon", "allocate": True, "label": "Eingang"}
+    )
+    await backend.json("POST", f"{base}/agents", 201, json={"name": "Pi im Flur"})
+    await page.reload()
+    await page.get_by_label("Agent „Pi im Flur“ bis Beacon „Eingang“ (m)").fill("4")
+    await page.get_by_role("button", name="Entfernungsmodell speichern").click()
+    await page.wait_for_url("**/manage/sites/*?done=distances*")
+    assert "Die Agenten sammeln noch Messungen" in await page.locator(".fit").inner_text()
     await check(page, f"manage-site-settings-{width}", page.viewport_size["width"])
 
     # With "use my current position": staff standing at the door.
