@@ -108,6 +108,7 @@ async def test_a_site_made_by_clicking_the_map_and_with_my_position(
     )
     await page.locator(".leaflet-tile-loaded").first.wait_for()
     assert tiles.served and all(p.endswith(".png") for p in tiles.served)
+    await expect(page.get_by_role("button", name="Vergrößern")).to_be_visible()  # the controls speak German
     await page.get_by_role("button", name="Standort anlegen").click()  # nothing filled in yet
     summary = page.get_by_role("alert")
     assert "Name: Geben Sie einen Namen ein" in await summary.inner_text()

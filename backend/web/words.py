@@ -566,6 +566,8 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "en": "Your position could not be found. Allow access or type the coordinates.",
     },
     "site.map.sites": {"de": "Karte der Standorte", "en": "Map of the sites"},
+    "site.map.zoom_in": {"de": "Vergrößern", "en": "Zoom in"},
+    "site.map.zoom_out": {"de": "Verkleinern", "en": "Zoom out"},
     "site.none": {"de": "\u2013", "en": "\u2013"},
     "dist.heading": {"de": "Entfernungen schätzen", "en": "Estimating distances"},
     "dist.text": {

@@ -9,7 +9,8 @@
   var mode = box.dataset.map;
   var lat = document.getElementById("lat");
   var lon = document.getElementById("lon");
-  var map = L.map(box, { scrollWheelZoom: false });
+  var map = L.map(box, { scrollWheelZoom: false, zoomControl: false });
+  L.control.zoom({ zoomInTitle: box.dataset.zoomIn, zoomOutTitle: box.dataset.zoomOut }).addTo(map);
   L.tileLayer(box.dataset.tiles, { maxZoom: 19, attribution: box.dataset.attribution }).addTo(map);
   var marker = null;
 
