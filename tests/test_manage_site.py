@@ -8,10 +8,13 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from backend.http.app import create_app
-from backend.web.manage.site_form import FIELDS
+from backend.models import Calibration, CalibrationPair, DistanceModel
+from backend.web.manage.site_distance import told
+from backend.web.manage.site_form import FIELDS, FormProblems, blank, site_in, site_patch
 from tests.conftest import SITE, Backend, BackendFactory
 from tests.manage_helpers import csrf_of, get, invite_path, setup_path, sign_up, submit
 
@@ -218,3 +221,42 @@ async def test_without_tiles_the_pages_have_no_map_and_still_take_coordinates(
         assert "img-src 'self' data:;" in response.headers["Content-Security-Policy"]
     _, url = await _post(client, "/manage/sites/new", FORM, 200, "/manage/sites/new")
     assert url.endswith("?done=created")
+
+
+def test_the_form_reads_a_decimal_comma_and_names_fields_in_the_forms_order() -> None:
+    made = site_in({**FORM, "lat": " 52,5301 ", "lon": "13,4012"})
+    assert (made.lat, made.lon, made.slug) == (52.5301, 13.4012, None)
+    with pytest.raises(FormProblems) as refused:
+        site_in({**FORM, "privacy_email": "x", "lat": "", "name": "", "timezone": "Europe/Nowhere"})
+    assert refused.value.fields == ["name", "lat", "timezone", "privacy_email"]
+    with pytest.raises(FormProblems) as refused:
+        site_patch({**FORM, "slug": ""})  # an existing site keeps an address: empty is no slug
+    assert refused.value.fields == ["slug"]
+    assert blank()["timezone"] == "Europe/Berlin" and blank()["lat"] == ""
+
+
+def _model(spread: float, moved: bool) -> DistanceModel:
+    pair = CalibrationPair(
+        agent_id=1, beacon_id=7, distance_m=4, windows=40, median_rssi_below_power_db=12.0,
+        spread_db=spread, moved=moved,
+    )  # fmt: skip
+    fit = Calibration(
+        status="exponent_and_power", path_loss_exponent=2.6, tx_power={"7": -61.5}, windows=40,
+        spread_db=spread, pairs=[pair],
+    )  # fmt: skip
+    return DistanceModel(site_id=1, in_use=2.6, source="fitted", calibration=fit)
+
+
+def test_the_fit_is_told_in_words_with_how_sure_it_is() -> None:
+    labels = {7: "Eingang"}
+    said = told(_model(2.0, False), labels, "en")
+    assert said == [
+        "In use: n = 2.6 (learnt by your agents).",
+        "Learnt from 40 measurements at two distances: n = 2.6 and the beacons' signal strength.",
+        "The measurements agree well (spread 2 dB): the result is reliable.",
+        "Learnt signal strength at 1 m of beacon \u201cEingang\u201d: -61.5 dBm.",
+    ]
+    rough = told(_model(7.5, True), labels, "de")
+    assert (
+        "Die Messungen streuen stark (7.5 dB)" in rough[2] and "wurde er oder der Agent bewegt?" in rough[-1]
+    )

@@ -1,4 +1,6 @@
-"""`/manage/sites/{site_id}`: one site's pages, a tab each (settings, beacons, prompts, agents, numbers).
+"""`/manage/sites/{site_id}`: one site's pages, a tab each (settings, beacons, prompts, agents, numbers);
+here the settings tab (the site's fields, its position on the map, its distance model) and
+`/manage/sites/new`.
 
 Every site page starts with `site_of`, which reads the site through the signed-in person's
 organisation (another organisation's site answers 404, as in the API), and renders with
@@ -21,7 +23,15 @@ from backend.models import Agent, Beacon, BeaconPatch, Site
 from backend.web.manage import site_distance, site_map
 from backend.web.manage.session import Staff, staff_for, staff_form
 from backend.web.manage.signin import see_other
-from backend.web.manage.site_form import FormProblems, site_in, site_patch, time_zones, typed, values_of
+from backend.web.manage.site_form import (
+    FormProblems,
+    blank,
+    site_in,
+    site_patch,
+    time_zones,
+    typed,
+    values_of,
+)
 from backend.web.render import page, page_language, render
 from beacon_agent.contract.wire import SiteKind
 
@@ -107,9 +117,7 @@ async def save(request: web.Request) -> web.StreamResponse:
 
 async def new_page(request: web.Request) -> web.StreamResponse:
     staff = await staff_for(request, "editor")
-    return _new(
-        request, staff, {**typed({}), "kind": "other", "timezone": "Europe/Berlin", "default_lang": "de"}, []
-    )
+    return _new(request, staff, blank(), [])
 
 
 async def create(request: web.Request) -> web.StreamResponse:

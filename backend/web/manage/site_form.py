@@ -49,6 +49,12 @@ def typed(form: Mapping[str, str]) -> dict[str, str]:
     return {name: form.get(name, "").strip() for name in FIELDS}
 
 
+def blank() -> dict[str, str]:
+    """A new site's form: empty, but for the defaults a new site takes from the API's model."""
+    defaults = {name: str(SiteIn.model_fields[name].default) for name in ("kind", "timezone", "default_lang")}
+    return {**typed({}), **defaults}
+
+
 def values_of(site: Site) -> dict[str, str]:
     """A stored site as the form shows it."""
     shown = {name: str(getattr(site, name)) for name in FIELDS}
