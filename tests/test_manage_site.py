@@ -12,8 +12,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from backend.http.app import create_app
-from backend.models import Calibration, CalibrationPair, DistanceModel
-from backend.web.manage.site_distance import told
+from backend.models import Agent, Beacon, Calibration, CalibrationPair, DistanceModel
+from backend.web.manage.site_distance import pair_field, parse, told
 from backend.web.manage.site_form import FIELDS, FormProblems, blank, site_in, site_patch
 from tests.conftest import SITE, Backend, BackendFactory
 from tests.manage_helpers import csrf_of, get, invite_path, setup_path, sign_up, submit
@@ -260,3 +260,29 @@ def test_the_fit_is_told_in_words_with_how_sure_it_is() -> None:
     assert (
         "Die Messungen streuen stark (7.5 dB)" in rough[2] and "wurde er oder der Agent bewegt?" in rough[-1]
     )
+
+
+def test_more_distances_than_the_api_takes_are_refused_by_name_not_with_an_error_page() -> None:
+    agents = [
+        Agent(
+            id=1,
+            site_id=1,
+            name="Pi",
+            advertise_beacon_id=None,
+            revoked=False,
+            last_heartbeat=None,
+            heartbeat=None,
+        )
+    ]
+    beacons = [
+        Beacon(
+            id=b, site_id=1, kind="ibeacon", key=f"k{b}", label="", tx_power=-59, status="active", identity={}
+        )
+        for b in range(1, 202)
+    ]
+    form = {pair_field(1, b.id): "3" for b in beacons}
+    with pytest.raises(FormProblems) as refused:
+        parse(form, agents, beacons)
+    assert refused.value.fields == ["too_many"]
+    typed, powers = parse({k: v for k, v in form.items() if not k.endswith("-201")}, agents, beacons)
+    assert len(typed.agent_distances) == 200 and powers[201] == -59

@@ -670,6 +670,10 @@ WORDS: Final[dict[str, dict[str, str]]] = {
             "entered."
         ),
     },
+    "dist.error.too_many": {
+        "de": "Höchstens 200 Abstände je Standort: lassen Sie die Felder entfernter Paare leer.",
+        "en": "At most 200 distances per site: leave the fields of pairs far apart empty.",
+    },
     "dist.error.exponent": {
         "de": "Eine Zahl von 1.5 bis 5, oder leer.",
         "en": "A number from 1.5 to 5, or empty.",

@@ -19,6 +19,8 @@ from backend.web.manage.site_form import FormProblems
 from backend.web.words import word
 from beacon_agent.contract.distance import DBM_MAX, DBM_MIN
 
+# As many typed distances as the admin API takes in one model.
+MAX_DISTANCES: Final = DistanceModelIn.model_fields["agent_distances"].metadata[0].max_length
 # Median spread of the windows (dB) below which the fit is told as reliable, or as usable.
 SURE_DB: Final = 3.0
 USABLE_DB: Final = 6.0
@@ -141,6 +143,8 @@ def parse(
                     distances.append(AgentDistance(agent_id=a.id, beacon_id=b.id, distance_m=metres))
             except (ValueError, ValidationError):
                 problems.append(name)
+    if len(distances) > MAX_DISTANCES:
+        problems.append("too_many")
     if problems:
         raise FormProblems(problems)
     return DistanceModelIn(path_loss_exponent=exponent, agent_distances=distances), powers
