@@ -14,8 +14,8 @@ import pytest
 from aiohttp import web
 
 from tests.browser import PHONE, SCREENSHOTS, check, look
-from tests.conftest import Backend, BackendFactory
-from tests.manage_helpers import PASSWORD, setup_path
+from tests.conftest import SITE, Backend, BackendFactory
+from tests.manage_helpers import PASSWORD, invite_path, setup_path
 
 
 def _tile_png() -> bytes:
@@ -189,3 +189,30 @@ async def test_without_javascript_the_coordinates_are_typed_and_no_tile_is_asked
     assert (site["lat"], site["lon"]) == (53.5511, 9.9937)
     assert not tiles.served  # the map is only drawn by the script
     await context.close()
+
+
+async def test_a_viewer_sees_the_site_and_its_place_on_the_map_without_a_form(
+    make_backend: BackendFactory, browser: Any, tiles: Tiles
+) -> None:
+    from playwright.async_api import expect
+
+    backend = await make_backend(map_tiles=tiles.template)
+    site = await backend.json(
+        "POST", "/v1/admin/sites", 201, json={**SITE, "opening_hours": "Sa 8\u201312 Uhr"}
+    )
+    context = await browser.new_context(locale="en-GB")
+    page = await context.new_page()
+    await page.goto(str(backend.client.make_url(await invite_path(backend, "vera@example.org", "viewer"))))
+    await page.locator("input[type=password]").nth(0).fill(PASSWORD)
+    await page.locator("input[type=password]").nth(1).fill(PASSWORD)
+    await page.locator("form button[type=submit]").click()
+    await page.wait_for_url("**/manage/")
+    signed_in = await context.storage_state()
+    await context.close()
+    shown = await look(
+        browser, str(backend.client.make_url(f"/manage/sites/{site['id']}")), "manage-site-viewer-desktop",
+        phone=False, storage_state=signed_in, locale="en-GB",
+    )  # fmt: skip
+    await expect(shown.get_by_role("img", name="Position")).to_be_visible()
+    assert "Sa 8\u201312 Uhr" in await shown.locator("dl.facts").inner_text()
+    assert await shown.locator("form[method=post] button[type=submit]").count() == 1  # only "Sign out"
