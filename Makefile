@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint lint-openapi typecheck unit bench reliability clean help system-deps test-deps bench-tools
+.PHONY: demo test lint lint-openapi typecheck unit bench reliability clean help system-deps test-deps bench-tools vendor-leaflet
 
 help:
 	@echo "make demo   - run Nahbei on this machine and show what happens"
@@ -69,6 +69,11 @@ lint-openapi: $(STAMP) $(REDOCLY_STAMP)
 	@mkdir -p var && $(BIN)/nahbei-backend openapi > var/openapi.json
 	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true .tools/redocly/node_modules/.bin/redocly \
 	  lint --extends recommended-strict --format summary var/openapi.json
+
+# The staff pages' map: Leaflet at the version pinned in the script, from the npm registry, its
+# package's sha256 checked and each copied file checked against tools/leaflet.sha256.
+vendor-leaflet:
+	sh tools/vendor-leaflet.sh
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

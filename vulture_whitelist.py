@@ -97,3 +97,8 @@ _.dpo
 # Read by the prompt card's macro (backend/web/templates/card.html).
 _.more  # backend.web.card.Card
 _.dismiss
+
+# Read by the site pages' templates (manage_site.html, manage_site_form.html).
+_.exponent_hint  # backend.web.manage.site_distance.Section
+_.tiles  # backend.web.manage.site_map.MapSetup
+_.attribution

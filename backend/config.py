@@ -145,6 +145,19 @@ class Settings(BaseModel):
         description="How often the backend checks the health of sites that have alert contacts or a webhook, "
         "and mails or calls them when a problem starts or ends; 0 turns alerts off.",
     )
+    # --- the staff pages' map ---
+    map_tiles: str = Field(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="Address of the staff pages' map tiles, with {z}, {x} and {y} (and maybe {s}); the pages "
+        "load images from this host only. Empty: no map, positions are typed as coordinates.",
+    )
+    map_attribution: str = Field(
+        "© OpenStreetMap contributors",
+        description="Who the map tiles are from, shown on the map and linked to `map_attribution_url`.",
+    )
+    map_attribution_url: str = Field(
+        "https://www.openstreetmap.org/copyright", description="Where the tiles' attribution links to."
+    )
 
     @field_validator("db", mode="before")
     @classmethod
@@ -160,6 +173,22 @@ class Settings(BaseModel):
         if not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
             raise ValueError("must be an http:// or https:// address without query or fragment")
         return value.rstrip("/")
+
+    @field_validator("map_tiles")
+    @classmethod
+    def _tiles(cls, value: str) -> str:
+        if value and not (
+            value.startswith(("http://", "https://")) and all(p in value for p in ("{z}", "{x}", "{y}"))
+        ):
+            raise ValueError("must be empty or an http:// or https:// address with {z}, {x} and {y}")
+        return value
+
+    @field_validator("map_attribution_url")
+    @classmethod
+    def _attribution_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be empty or an http:// or https:// address")
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -123,6 +123,9 @@ class SiteIn(SiteFields, PrivacyContact):
     default_lang: Lang = "de"
     kind: SiteKind = SiteKind.OTHER
     address: Line = Field("", max_length=500)
+    opening_hours: Line = Field(
+        "", max_length=200, description='Shown on the public page as typed, e.g. "Mo-Fr 9-17 Uhr".'
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -143,6 +146,7 @@ class SitePatch(Strict):
     default_lang: Omittable[Lang] = None
     kind: Omittable[SiteKind] = None
     address: Omittable[Line] = Field(None, max_length=500)
+    opening_hours: Omittable[Line] = Field(None, max_length=200)
 
     @field_validator("timezone")
     @classmethod
@@ -158,6 +162,7 @@ class Site(SiteView):
     privacy_email: str
     privacy_address: str
     privacy_dpo: str
+    opening_hours: str = Field(description='A short line shown on the public page, e.g. "Mo-Fr 9-17 Uhr".')
 
 
 class SiteList(BaseModel):

@@ -29,6 +29,8 @@ from backend.models import (
     Beacon,
     BeaconIn,
     BeaconPatch,
+    DistanceModel,
+    DistanceModelIn,
     HourlyEvents,
     HourlySightings,
     Prompt,
@@ -195,6 +197,20 @@ async def set_alert_webhook(state: AppState, org: int, site_id: int, url: str) -
     secret = auth.new_secret(WEBHOOK_SECRET_PREFIX)
     await state.storage.set_alert_webhook(org, site_id, url, secret)
     return secret
+
+
+# --- the distance model ---
+
+
+async def set_distance_model(
+    state: AppState, org: int, site_id: int, typed: DistanceModelIn
+) -> DistanceModel:
+    """Store what staff typed (the exponent, where each agent stands), refit, and answer the model."""
+    await state.storage.set_distance_settings(org, site_id, typed)
+    if await distance.refit(state, site_id) is None:
+        await state.storage.store_fit(site_id, None, {})  # no calibrated agent left: nothing fitted
+    state.catalog.invalidate()
+    return await distance.current(state, org, site_id)
 
 
 # --- health and numbers ---

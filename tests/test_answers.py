@@ -84,6 +84,7 @@ def test_site_json_is_the_models_json() -> None:
         privacy_email="",
         privacy_address="",
         privacy_dpo="",
+        opening_hours="",
     )
     row = SiteRow(*site.model_dump(include=set(SiteView.model_fields)).values())
     card = site_card(row, [])

@@ -36,6 +36,7 @@ NOT_VISITORS: Final[dict[str, str]] = {
     "sites.privacy_email": "the organisation's contact address",
     "sites.privacy_address": "the organisation's postal address",
     "sites.privacy_dpo": "the organisation's data protection officer",
+    "sites.opening_hours": "the site's opening hours, typed by staff",
     "site_index.id": "the R*Tree of site positions",
     "site_index.min_lat": "a site's position",
     "site_index.max_lat": "a site's position",

@@ -11,7 +11,16 @@ from pydantic import BaseModel, ValidationError
 from backend import staff_actions as act
 from backend.http.operations import Call
 from backend.http.problems import validation_problem
-from backend.models import AgentList, BeaconList, PromptList, SiteHealth, SiteList, SiteStats, StatsQuery
+from backend.models import (
+    AgentList,
+    BeaconList,
+    DistanceModel,
+    PromptList,
+    SiteHealth,
+    SiteList,
+    SiteStats,
+    StatsQuery,
+)
 
 # --- the organisation ---
 
@@ -130,3 +139,7 @@ async def site_health(call: Call) -> SiteHealth:
 async def site_stats(call: Call) -> SiteStats:
     q: StatsQuery = call.query
     return await act.site_stats(call.state, call.org, call.ids["site_id"], q.since, q.until)
+
+
+async def set_distance_model(call: Call) -> DistanceModel:
+    return await act.set_distance_model(call.state, call.org, call.ids["site_id"], call.body)

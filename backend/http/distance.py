@@ -84,12 +84,3 @@ def view(site_id: int, typed: DistanceModelIn, result: Fit, default: float) -> D
 
 async def get_distance_model(call: Call) -> DistanceModel:
     return await current(call.state, call.org, call.ids["site_id"])
-
-
-async def set_distance_model(call: Call) -> DistanceModel:
-    state, site_id = call.state, call.ids["site_id"]
-    await state.storage.set_distance_settings(call.org, site_id, call.body)
-    if await refit(state, site_id) is None:
-        await state.storage.store_fit(site_id, None, {})  # no calibrated agent left: nothing fitted
-    state.catalog.invalidate()
-    return await current(state, call.org, site_id)

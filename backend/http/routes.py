@@ -369,7 +369,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
         "PUT",
         SITE + "/distance-model",
-        distance.set_distance_model,
+        admin.set_distance_model,
         "Set the site's path-loss exponent and where its agents are from its beacons",
         access=Access.ADMIN,
         tag=Tag.ADMIN,

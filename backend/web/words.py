@@ -436,6 +436,256 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     "site.field.position": {"de": "Position", "en": "Position"},
     "site.field.timezone": {"de": "Zeitzone", "en": "Time zone"},
     # --- site settings and map (backend/web/manage/site.py) ---
+    "site.field.name": {"de": "Name", "en": "Name"},
+    "site.field.slug": {"de": "Adresse der öffentlichen Seite", "en": "Address of the public page"},
+    "site.field.opening_hours": {"de": "Öffnungszeiten", "en": "Opening hours"},
+    "site.field.lat": {"de": "Breitengrad", "en": "Latitude"},
+    "site.field.lon": {"de": "Längengrad", "en": "Longitude"},
+    "site.field.default_lang": {"de": "Hauptsprache", "en": "Main language"},
+    "site.field.privacy_controller": {"de": "Verantwortliche Stelle", "en": "Controller"},
+    "site.field.privacy_email": {"de": "E-Mail für Datenschutzfragen", "en": "E-mail for data questions"},
+    "site.field.privacy_address": {
+        "de": "Postanschrift der Verantwortlichen",
+        "en": "Controller's postal address",
+    },
+    "site.field.privacy_dpo": {"de": "Datenschutzbeauftragte Person", "en": "Data protection officer"},
+    "site.hint.name": {
+        "de": "So steht es auf der öffentlichen Seite und dem Plakat.",
+        "en": "As the public page and the poster show it.",
+    },
+    "site.hint.slug": {
+        "de": (
+            "Kleinbuchstaben, Ziffern und Bindestriche, 3\u201340 Zeichen. Leer: aus dem Namen gebildet. Steht auf "
+            "Plakaten: eine Änderung macht die alte Adresse ungültig."
+        ),
+        "en": (
+            "Lower-case letters, digits and hyphens, 3\u201340 characters. Empty: made from the name. Printed on "
+            "posters: changing it makes the old address stop working."
+        ),
+    },
+    "site.hint.opening_hours": {
+        "de": "Eine kurze Zeile, z. B. „Mo\u2013Fr 9\u201317 Uhr“.",
+        "en": "One short line, e.g. “Mon\u2013Fri 9am\u20135pm”.",
+    },
+    "site.hint.position": {
+        "de": (
+            "Klicken Sie auf die Karte, tippen Sie die Koordinaten ein (z. B. 52.5200 und 13.4050) oder nehmen Sie "
+            "Ihre aktuelle Position, wenn Sie vor Ort sind."
+        ),
+        "en": (
+            "Click the map, type the coordinates (e.g. 52.5200 and 13.4050), or use your current position when you "
+            "are at the site."
+        ),
+    },
+    "site.hint.timezone": {
+        "de": "Ein Name wie Europe/Berlin; er bestimmt die Zeiten der Aufrufe.",
+        "en": "A name such as Europe/Berlin; prompts' times are read in it.",
+    },
+    "site.hint.default_lang": {
+        "de": "Sprachkürzel wie de oder en: Sprache von Plakat und Aufrufen, wenn nichts anderes passt.",
+        "en": "A language code such as de or en: the poster's language, and the prompts' when none fits better.",
+    },
+    "site.hint.privacy": {
+        "de": "Die Datenschutzhinweise des Standorts nennen diese Angaben. Leer: Name und Adresse des Standorts.",
+        "en": "The site's privacy notice names these. Empty: the site's name and address.",
+    },
+    "site.legend.about": {"de": "Über den Standort", "en": "About the site"},
+    "site.legend.where": {"de": "Wo er ist", "en": "Where it is"},
+    "site.legend.privacy": {"de": "Kontakt für den Datenschutz", "en": "Contact for data protection"},
+    "site.error.name": {
+        "de": "Geben Sie einen Namen ein (bis 200 Zeichen).",
+        "en": "Enter a name (up to 200 characters).",
+    },
+    "site.error.slug": {
+        "de": "Nur Kleinbuchstaben, Ziffern und Bindestriche, 3\u201340 Zeichen, z. B. hospiz-am-park.",
+        "en": "Only lower-case letters, digits and hyphens, 3\u201340 characters, e.g. hospice-in-the-park.",
+    },
+    "site.error.slug_taken": {
+        "de": "Diese Adresse hat schon ein anderer Standort. Wählen Sie eine andere.",
+        "en": "Another site has this address already. Choose another.",
+    },
+    "site.error.kind": {"de": "Wählen Sie eine Art aus der Liste.", "en": "Choose a kind from the list."},
+    "site.error.address": {"de": "Eine Zeile, bis 500 Zeichen.", "en": "One line, up to 500 characters."},
+    "site.error.opening_hours": {
+        "de": "Eine Zeile, bis 200 Zeichen.",
+        "en": "One line, up to 200 characters.",
+    },
+    "site.error.lat": {
+        "de": "Eine Zahl von -90 bis 90, z. B. 52.5200.",
+        "en": "A number from -90 to 90, e.g. 52.5200.",
+    },
+    "site.error.lon": {
+        "de": "Eine Zahl von -180 bis 180, z. B. 13.4050.",
+        "en": "A number from -180 to 180, e.g. 13.4050.",
+    },
+    "site.error.timezone": {
+        "de": "Ein Zeitzonen-Name wie Europe/Berlin.",
+        "en": "A time zone name such as Europe/Berlin.",
+    },
+    "site.error.default_lang": {
+        "de": "Ein Sprachkürzel wie de oder en.",
+        "en": "A language code such as de or en.",
+    },
+    "site.error.privacy_controller": {
+        "de": "Eine Zeile, bis 200 Zeichen.",
+        "en": "One line, up to 200 characters.",
+    },
+    "site.error.privacy_email": {
+        "de": "Eine E-Mail-Adresse wie datenschutz@beispiel.de, oder leer.",
+        "en": "An e-mail address such as privacy@example.org, or empty.",
+    },
+    "site.error.privacy_address": {
+        "de": "Eine Zeile, bis 500 Zeichen.",
+        "en": "One line, up to 500 characters.",
+    },
+    "site.error.privacy_dpo": {"de": "Eine Zeile, bis 500 Zeichen.", "en": "One line, up to 500 characters."},
+    "site.problems": {"de": "Bitte korrigieren Sie diese Angaben:", "en": "Please correct these:"},
+    "site.new": {"de": "Neuer Standort", "en": "New site"},
+    "site.new_link": {"de": "Neuen Standort anlegen", "en": "Add a new site"},
+    "site.create_submit": {"de": "Standort anlegen", "en": "Create the site"},
+    "site.save_submit": {"de": "Änderungen speichern", "en": "Save the changes"},
+    "site.done.created": {
+        "de": "Der Standort ist angelegt. Als Nächstes: Beacons hinzufügen.",
+        "en": "The site has been created. Next: add its beacons.",
+    },
+    "site.done.saved": {"de": "Die Änderungen sind gespeichert.", "en": "The changes have been saved."},
+    "site.public_page": {"de": "Öffentliche Seite", "en": "Public page"},
+    "site.read_only": {
+        "de": "Sie können diese Angaben ansehen; ändern können sie Mitglieder mit der Rolle Bearbeiten oder Inhaber.",
+        "en": "You can see these; members with the editor or owner role can change them.",
+    },
+    "site.map.label": {"de": "Karte: ein Klick setzt die Position", "en": "Map: a click sets the position"},
+    "site.map.here": {"de": "Meine aktuelle Position verwenden", "en": "Use my current position"},
+    "site.map.locating": {"de": "Position wird bestimmt …", "en": "Finding your position …"},
+    "site.map.found": {
+        "de": "Position übernommen. Prüfen Sie sie auf der Karte und speichern Sie.",
+        "en": "Position filled in. Check it on the map, then save.",
+    },
+    "site.map.failed": {
+        "de": "Die Position ließ sich nicht bestimmen. Erlauben Sie den Zugriff oder tippen Sie die Koordinaten ein.",
+        "en": "Your position could not be found. Allow access or type the coordinates.",
+    },
+    "site.map.sites": {"de": "Karte der Standorte", "en": "Map of the sites"},
+    "site.map.zoom_in": {"de": "Vergrößern", "en": "Zoom in"},
+    "site.map.zoom_out": {"de": "Verkleinern", "en": "Zoom out"},
+    "site.none": {"de": "\u2013", "en": "\u2013"},
+    "dist.heading": {"de": "Entfernungen schätzen", "en": "Estimating distances"},
+    "dist.text": {
+        "de": (
+            "Nahbei schätzt aus der Signalstärke, wie nah ein Telefon einem Beacon ist. Damit das an Ihrem Ort "
+            "stimmt, sagen Sie hier, wie weit Ihre Agenten von den Beacons entfernt stehen; die Agenten lernen "
+            "daraus selbst."
+        ),
+        "en": (
+            "Nahbei estimates from the signal strength how near a phone is to a beacon. To make that right at your "
+            "place, say here how far your agents stand from the beacons; the agents learn from it themselves."
+        ),
+    },
+    "dist.exponent": {
+        "de": "Dämpfung der Umgebung (Exponent n)",
+        "en": "How the surroundings weaken the signal (exponent n)",
+    },
+    "dist.exponent_hint": {
+        "de": "Von 1.5 (freie Sicht) bis 5 (Wände, viele Menschen). Leer: der Standardwert {default}.",
+        "en": "From 1.5 (open view) to 5 (walls, crowds). Empty: the default {default}.",
+    },
+    "dist.power": {
+        "de": "Signalstärke in 1 m von Beacon „{label}“ (dBm)",
+        "en": "Signal strength at 1 m of beacon “{label}” (dBm)",
+    },
+    "dist.power_hint": {
+        "de": "Wie der Hersteller sie angibt; meist um -59.",
+        "en": "As the vendor states it; usually about -59.",
+    },
+    "dist.pairs": {
+        "de": "Wie weit steht jeder Agent von jedem Beacon? (Meter, leer: unbekannt)",
+        "en": "How far is each agent from each beacon? (metres, empty: unknown)",
+    },
+    "dist.pair": {
+        "de": "Agent „{agent}“ bis Beacon „{beacon}“ (m)",
+        "en": "Agent “{agent}” to beacon “{beacon}” (m)",
+    },
+    "dist.no_pairs": {
+        "de": "Sobald der Standort Agenten und Beacons hat, können Sie hier ihre Abstände eintragen.",
+        "en": "Once the site has agents and beacons, you can enter their distances here.",
+    },
+    "dist.submit": {"de": "Entfernungsmodell speichern", "en": "Save the distance model"},
+    "dist.saved": {
+        "de": "Das Entfernungsmodell ist gespeichert und neu angepasst.",
+        "en": "The distance model has been saved and fitted again.",
+    },
+    "dist.in_use": {"de": "Im Einsatz: n = {n}", "en": "In use: n = {n}"},
+    "dist.source.fitted": {"de": "von Ihren Agenten gelernt", "en": "learnt by your agents"},
+    "dist.source.typed": {"de": "von Ihnen eingetragen", "en": "as you entered it"},
+    "dist.source.default": {"de": "Standardwert", "en": "the default"},
+    "dist.status.no_distances": {
+        "de": "Noch nichts gelernt: tragen Sie ein, wie weit ein Agent von einem Beacon steht.",
+        "en": "Nothing learnt yet: enter how far an agent stands from a beacon.",
+    },
+    "dist.status.too_few_windows": {
+        "de": (
+            "Die Agenten sammeln noch Messungen; nach etwa zehn Minuten mit dem Beacon in Reichweite gibt es ein "
+            "Ergebnis."
+        ),
+        "en": (
+            "The agents are still collecting measurements; after about ten minutes with the beacon in range there is "
+            "a result."
+        ),
+    },
+    "dist.status.too_near": {
+        "de": "Die Agenten stehen zu nah an den Beacons (unter 2 m), um die Umgebung zu lernen.",
+        "en": "The agents stand too near the beacons (under 2 m) to learn the surroundings.",
+    },
+    "dist.status.exponent": {
+        "de": "Aus {windows} Messungen gelernt: n = {n}.",
+        "en": "Learnt from {windows} measurements: n = {n}.",
+    },
+    "dist.status.exponent_and_power": {
+        "de": "Aus {windows} Messungen in zwei Abständen gelernt: n = {n} und die Signalstärke der Beacons.",
+        "en": "Learnt from {windows} measurements at two distances: n = {n} and the beacons' signal strength.",
+    },
+    "dist.sure.high": {
+        "de": "Die Messungen stimmen gut überein (Streuung {spread} dB): das Ergebnis ist verlässlich.",
+        "en": "The measurements agree well (spread {spread} dB): the result is reliable.",
+    },
+    "dist.sure.mid": {
+        "de": "Die Messungen streuen etwas ({spread} dB): das Ergebnis ist brauchbar.",
+        "en": "The measurements vary somewhat ({spread} dB): the result is usable.",
+    },
+    "dist.sure.low": {
+        "de": "Die Messungen streuen stark ({spread} dB): Entfernungen sind nur grob geschätzt.",
+        "en": "The measurements vary a lot ({spread} dB): distances are only a rough guess.",
+    },
+    "dist.fitted_power": {
+        "de": "Gelernte Signalstärke in 1 m von Beacon „{label}“: {power} dBm.",
+        "en": "Learnt signal strength at 1 m of beacon “{label}”: {power} dBm.",
+    },
+    "dist.moved": {
+        "de": (
+            "Beacon „{label}“ klingt seit der letzten Stunde anders: wurde er oder der Agent bewegt? Prüfen Sie den "
+            "eingetragenen Abstand."
+        ),
+        "en": (
+            "Beacon “{label}” has sounded different for the last hour: was it or the agent moved? Check the distance "
+            "entered."
+        ),
+    },
+    "dist.error.too_many": {
+        "de": "Höchstens 200 Abstände je Standort: lassen Sie die Felder entfernter Paare leer.",
+        "en": "At most 200 distances per site: leave the fields of pairs far apart empty.",
+    },
+    "dist.error.exponent": {
+        "de": "Eine Zahl von 1.5 bis 5, oder leer.",
+        "en": "A number from 1.5 to 5, or empty.",
+    },
+    "dist.error.power": {
+        "de": "Eine ganze Zahl in dBm, z. B. -59.",
+        "en": "A whole number in dBm, e.g. -59.",
+    },
+    "dist.error.distance": {
+        "de": "Eine Zahl von 0.5 bis 100 Metern, oder leer.",
+        "en": "A number from 0.5 to 100 metres, or empty.",
+    },
     # --- beacons (backend/web/manage/beacons.py) ---
     "beacons.none": {
         "de": "Dieser Standort hat noch keine Beacons. Tragen Sie unten einen ein oder laden Sie eine Liste hoch.",

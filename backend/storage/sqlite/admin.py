@@ -64,8 +64,8 @@ class AdminWrites(SqliteBase):
                 site_id = await insert(
                     db,
                     "INSERT INTO sites (org_id, name, kind, lat, lon, address, timezone, default_lang, created_at,"
-                    " slug, privacy_controller, privacy_email, privacy_address, privacy_dpo)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " slug, privacy_controller, privacy_email, privacy_address, privacy_dpo, opening_hours)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         org_id,
                         site.name,
@@ -81,6 +81,7 @@ class AdminWrites(SqliteBase):
                         site.privacy_email,
                         site.privacy_address,
                         site.privacy_dpo,
+                        site.opening_hours,
                     ),
                 )
             except sqlite3.IntegrityError as exc:
@@ -111,7 +112,7 @@ class AdminWrites(SqliteBase):
                     db,
                     "UPDATE sites SET name = ?, kind = ?, lat = ?, lon = ?, address = ?, timezone = ?,"
                     " default_lang = ?, slug = ?, privacy_controller = ?, privacy_email = ?, privacy_address = ?,"
-                    " privacy_dpo = ?"
+                    " privacy_dpo = ?, opening_hours = ?"
                     " WHERE id = ? AND org_id = ?",
                     (
                         merged.name,
@@ -126,6 +127,7 @@ class AdminWrites(SqliteBase):
                         merged.privacy_email,
                         merged.privacy_address,
                         merged.privacy_dpo,
+                        merged.opening_hours,
                         site_id,
                         org_id,
                     ),

@@ -1,7 +1,7 @@
 """How a process learns that another one changed what its read caches hold: a counter in the file.
 
 Every insert, update or delete of a site, prompt, beacon, agent or typed distance model bumps
-`changes.count` by a trigger (migration 8, `schema.CACHED`), in the changing transaction itself: a
+`changes.count` by a trigger (migration 9, `schema.CACHED`), in the changing transaction itself: a
 change is never committed without its bump, whichever process, page, API call or command line made
 it. Each process polls the counter (`backend.changes`) and empties its caches when it moved.
 

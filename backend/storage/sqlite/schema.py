@@ -292,6 +292,10 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     # 9: a counter of changes to what the read caches hold, bumped by triggers in the changing
     # transaction itself (see `backend.storage.sqlite.changes`)
     CHANGES_MIGRATION,
+    # 10: a site's opening hours, a line staff type for its public page
+    """
+    ALTER TABLE sites ADD COLUMN opening_hours TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -12,6 +12,7 @@ from aiohttp import web
 from backend.http.state import STATE
 from backend.site_health import site_health
 from backend.web.manage.session import staff_for
+from backend.web.manage.site_map import map_setup
 from backend.web.manage.site_state import findings
 from backend.web.render import page, page_language, render
 
@@ -33,8 +34,16 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     for site in sites[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]:
         report = await site_health(state.storage, state.settings, staff.org_id, site.id, state.clock())
         shown.append((site, findings(report, site.timezone, lang)))
-    context = {"staff": staff, "sites": shown, "page": number, "pages": pages, "total": len(sites)}
-    return render(request, "manage_dashboard.html", context, lang=lang)
+    setup = map_setup(state.settings)
+    context = {
+        "staff": staff,
+        "sites": shown,
+        "page": number,
+        "pages": pages,
+        "total": len(sites),
+        "map": setup,
+    }
+    return render(request, "manage_dashboard.html", context, lang=lang, img_src=setup.img_src)
 
 
 def add_routes(app: web.Application) -> None:
