@@ -162,7 +162,6 @@ class Site(SiteView):
     privacy_email: str
     privacy_address: str
     privacy_dpo: str
-    opening_hours: str = Field(description='A short line shown on the public page, e.g. "Mo-Fr 9-17 Uhr".')
 
 
 class SiteList(BaseModel):

@@ -22,7 +22,14 @@ SYSTEM_UNITS = Path("/usr/lib/systemd/system")
 EXAMPLE_HOST = re.compile(
     r"^(localhost|127\.0\.0\.1|\[::1\]|(.+\.)?example(\.(org|com|net))?|.+\.(test|invalid))$"
 )
-REAL_HOSTS = {"caddyserver.com", "postgis.net", "www.postgresql.org"}
+REAL_HOSTS = {
+    "caddyserver.com",
+    "postgis.net",
+    "www.postgresql.org",
+    "leafletjs.com",  # the staff map's library
+    "www.openstreetmap.org",  # the default tiles' attribution
+    "tile.openstreetmap.org",  # the default tile server
+}
 URL = re.compile(r"https?://([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:]+\])")
 DOCUMENTS = {".md", ".service", ".toml", ".env"}
 

@@ -64,6 +64,7 @@ class SiteRow(NamedTuple):
     timezone: str
     default_lang: str
     slug: str
+    opening_hours: str
 
 
 class StoredPrompt(NamedTuple):
