@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
+from simulator.report.misses import render_misses
 from simulator.report.nearness import nearness, nearness_findings, percentile, prompt_sentences
 from simulator.report.record import RunRecord, ShownPrompt
 from simulator.report.svg import render_svg
@@ -346,4 +347,7 @@ def write_report(record: RunRecord, world: World, folder: str | Path) -> Figures
     (out / "report.json").write_text(_json_text(figs, _finite(asdict(record))), encoding="utf-8")
     (out / "report.svg").write_text(svg, encoding="utf-8")
     (out / "report.html").write_text(_html(figs, svg), encoding="utf-8")
+    misses = render_misses(record, world.scenario)
+    if misses is not None:
+        (out / "misses.svg").write_text(misses, encoding="utf-8")
     return figs
