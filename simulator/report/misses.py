@@ -15,7 +15,7 @@ from xml.sax.saxutils import quoteattr
 
 from simulator.report.nearness import pairs
 from simulator.report.record import ResolvedDistance, RunRecord
-from simulator.report.svg import FONT, GREY, INK, MARGIN, SITE_COLOURS, WIDTH, _el, _line, _num, _text
+from simulator.report.svg import FONT, GREY, INK, MARGIN, SITE_COLOURS, WIDTH, _el, _line, _mark, _num, _text
 from simulator.world.scenario import Scenario
 
 __all__ = ["render_misses"]
@@ -33,7 +33,7 @@ def _x(metres: float) -> float:
 
 
 def _panel(
-    site: str, colour: str, reach: list[float], dots: list[ResolvedDistance], top: float, missed: int
+    site: str, colour: str, reach: list[float], dots: list[ResolvedDistance], shows: list[float], top: float
 ) -> list[str]:
     rssi = [d.rssi for d in dots if d.rssi is not None]
     lo, hi = math.floor(min(rssi) / 10) * 10, math.ceil(max(rssi) / 10) * 10
@@ -43,6 +43,7 @@ def _panel(
     def y(dbm: float) -> float:
         return y1 - (dbm - lo) / (hi - lo) * (y1 - y0)
 
+    missed = len({d.walker for d in dots})
     title = f"{site}: {missed} came near and missed a prompt of it; {len(rssi)} resolves of theirs"
     out = [_text(MARGIN, top + 14, title, 12, font_weight="bold")]
     out.append(_line([(LEFT, y0), (LEFT, y1), (WIDTH - MARGIN, y1)], INK))
@@ -60,6 +61,7 @@ def _panel(
             continue
         out.append(_el("circle", cx=_x(dot.estimated_m), cy=y(dot.rssi), r=2.6, fill="none", stroke=colour))
         out.append(_el("circle", cx=_x(dot.true_m), cy=y(dot.rssi), r=2.2, fill=colour))
+    out += [_mark("triangle", (_x(metres), y0 + 4), 4.0, colour, INK) for metres in shows]
     return out
 
 
@@ -71,19 +73,22 @@ def render_misses(record: RunRecord, scenario: Scenario) -> str | None:
             missed.setdefault(pair.site, set()).add(pair.walker)
     colours = {s.name: SITE_COLOURS[i % len(SITE_COLOURS)] for i, s in enumerate(scenario.sites)}
     heading = "Who came near and was missed: the RSSI their phone heard against true distance (log scale)"
-    key = (
+    keys = (
         "filled dot: where the walker truly was; hollow dot: where the backend's estimate put them"
-        f" (beyond {D_MAX:g} m: at the edge)"
+        f" (beyond {D_MAX:g} m: at the edge)",
+        "triangle: a prompt of the site was shown to them that far off (beyond 1.5x its reach it does not count)",
     )
-    out = [_text(MARGIN, MARGIN + 14, heading, 14, font_weight="bold"), _text(MARGIN, MARGIN + 32, key, 11)]
-    top = first = MARGIN + 44.0
+    out = [_text(MARGIN, MARGIN + 14, heading, 14, font_weight="bold")]
+    out += [_text(MARGIN, MARGIN + 32 + 14 * n, line, 11) for n, line in enumerate(keys)]
+    top = first = MARGIN + 58.0
     for site in scenario.sites:
         walkers = missed.get(site.name)
         dots = [r for r in record.resolved if r.site == site.name and r.walker in (walkers or ())]
         if not walkers or not any(d.rssi is not None for d in dots):
             continue
         reach = [p.max_distance_m for p in site.prompts if p.max_distance_m is not None]
-        out += _panel(site.name, colours[site.name], reach, dots, top, len(walkers))
+        shows = [p.true_distance_m for p in record.shown if p.site == site.name and p.walker in walkers]
+        out += _panel(site.name, colours[site.name], reach, dots, shows, top)
         top += PANEL_H
     if top == first:
         return None
