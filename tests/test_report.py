@@ -469,9 +469,12 @@ def test_the_misses_are_plotted_rssi_against_true_and_estimated_distance(
     filled = sorted(float(d.get("cx", "nan")) for d in dots if d.get("fill") != "none")
     hollow = sorted(float(d.get("cx", "nan")) for d in dots if d.get("fill") == "none")
     assert all(f < h for f, h in zip(filled, hollow, strict=True))  # estimated farther than true
+    page = (tmp_path / "report.html").read_text()
+    assert "Who came near and was missed, and why" in page and page.count("<svg") == 2
     # Nobody missed: no plot.
     everyone = record(run.shown[0], garden, walkers=[passing("shown", 5.0)], resolved=resolved[2:])
     write_report(everyone, quiet, tmp_path / "none")
     assert not (tmp_path / "none" / "misses.svg").exists()
+    assert "missed, and why" not in (tmp_path / "none" / "report.html").read_text()
     pytest.importorskip("cairosvg")
     assert dark_pixels((tmp_path / "misses.svg").read_text()) > 500  # labels and dots render in cairosvg
