@@ -57,6 +57,7 @@ _.filtered  # simulator.phone.AppStats, via diagnostics()
 _.cache_hits
 _.events_failed
 _.regions_unmonitored
+_.withdrawn
 _.distance_m_estimated  # simulator.phone.Shown, in the simulation report
 _.prompt_kind  # simulator.report.record.ShownPrompt, in the simulation report
 _.estimated_distance_m

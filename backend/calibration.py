@@ -8,7 +8,11 @@ its power at 1 m; n, the site's path-loss exponent). One known distance gives on
   the slope n;
 - a beacon heard at one distance keeps its registered (or advertised) P and gives n alone. A constant
   loss on the way (a shop window, a pocket) is then folded into n: right at the typed distance,
-  too little loss nearer and too much farther (the fit cannot tell a wall from a steeper street).
+  too little loss nearer and too much farther (the fit cannot tell a wall from a steeper street);
+- a beacon heard only nearer than `MIN_DISTANCE_FOR_EXPONENT_M` (an agent beside its beacon) gives
+  its own P, with the n resolve will use: so near, log10(d) is small and n hardly matters (at 1.5 m
+  an n off by 1 moves P by 1.8 dB), while what the beacon really sends and a constant loss on the
+  way to the agent are measured.
 
 Robust by construction: each (agent, beacon) pair is summarised by its median, the site's n is the
 median over pairs and bounded, and nothing is trusted before `MIN_WINDOWS` windows per pair.
@@ -21,6 +25,8 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
+
+from beacon_agent.contract.distance import PATH_LOSS_EXPONENT
 
 # What a street can plausibly have: below 1.5 is a waveguide, above 5 a wrong typed distance.
 EXPONENT_MIN: Final = 1.5
@@ -94,8 +100,9 @@ def bounded(exponent: float) -> float:
     return min(max(exponent, EXPONENT_MIN), EXPONENT_MAX)
 
 
-def fit(windows: Iterable[Window], now: float) -> Fit:
-    """The site's model from its agents' windows of the last `FIT_SPAN_S`."""
+def fit(windows: Iterable[Window], now: float, exponent: float = PATH_LOSS_EXPONENT) -> Fit:
+    """The site's model from its agents' windows of the last `FIT_SPAN_S`; `exponent` is the n resolve
+    uses when the agents fit none, for the powers of beacons heard only from beside them."""
     by_pair: dict[tuple[int, int], list[Window]] = {}
     for w in windows:
         if w.at >= now - FIT_SPAN_S and math.isfinite(w.rssi) and w.distance_m > 0:
@@ -112,15 +119,25 @@ def fit(windows: Iterable[Window], now: float) -> Fit:
             beacon: _power(n, [p for p in pairs if p.beacon_id == beacon], by_pair)
             for beacon in two_distances
         }
-        return Fit(n, powers, pairs, "exponent_and_power")
+        return Fit(n, powers | _near_powers(n, pairs, by_pair, skip=powers), pairs, "exponent_and_power")
     far = [
         p.loss_db / (10.0 * math.log10(p.distance_m))
         for p in pairs
         if p.distance_m >= MIN_DISTANCE_FOR_EXPONENT_M
     ]
     if not far:
-        return Fit(None, pairs=pairs, method="too_near")
-    return Fit(bounded(statistics.median(far)), pairs=pairs, method="exponent")
+        return Fit(None, _near_powers(exponent, pairs, by_pair), pairs, "too_near")
+    n = bounded(statistics.median(far))
+    return Fit(n, _near_powers(n, pairs, by_pair), pairs, "exponent")
+
+
+def _near_powers(
+    n: float, pairs: Sequence[Pair], by_pair: dict[tuple[int, int], list[Window]], skip: Iterable[int] = ()
+) -> dict[int, float]:
+    """The power at 1 m of each beacon heard only from nearer than MIN_DISTANCE_FOR_EXPONENT_M."""
+    far = {p.beacon_id for p in pairs if p.distance_m >= MIN_DISTANCE_FOR_EXPONENT_M} | set(skip)
+    near = {p.beacon_id for p in pairs} - far
+    return {beacon: _power(n, [p for p in pairs if p.beacon_id == beacon], by_pair) for beacon in near}
 
 
 def _pair(windows: Sequence[Window], now: float) -> Pair | None:

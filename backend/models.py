@@ -477,7 +477,9 @@ class Calibration(BaseModel):
 
     status: Literal["no_distances", "too_few_windows", "too_near", "exponent", "exponent_and_power"]
     path_loss_exponent: float | None = Field(description="The fitted n; none until trusted.")
-    tx_power: dict[str, float] = Field(description="Fitted power at 1 m by beacon id (two distances needed).")
+    tx_power: dict[str, float] = Field(
+        description="Fitted power at 1 m by beacon id: heard at two distances, or only from within 2 m."
+    )
     windows: int
     spread_db: float | None
     pairs: list[CalibrationPair]

@@ -23,7 +23,7 @@ Rules, in the order a beacon meets them:
    body in the way does not push a near beacon off.
 4. Resolve. The app asks ``POST /v1/resolve`` when the set of counted beacons differs from the set
    of its latest answer, when a counted beacon has grown ``approach_db`` stronger than it was when
-   that answer was asked for (the walker came nearer; not while a prompt is on screen), when a
+   that answer was asked for (the walker came nearer; not while the user has a prompt open), when a
    prompt has left the screen since (another may fit now), or when the answer is
    ``resolve_interval_s`` old; with every counted beacon
    (strongest first, at most 50): its key, smoothed RSSI rounded to whole dBm and tx power at 1 m;
@@ -31,9 +31,10 @@ Rules, in the order a beacon meets them:
    changes to one answered less than ``cache_ttl_s`` ago (a beacon at the edge of range comes and
    goes), that answer is used instead of asking, unless the walker has come nearer since. A 429
    stops asking for its ``Retry-After``; other failures back off exponentially with full jitter.
-5. Show. At most one prompt is on screen. When none is, beacons count and the latest answer is
-   younger than ``cache_ttl_s``, the app goes through its sites nearest first, and each site's
-   prompts in the backend's order, and shows the first prompt that
+5. Show. At most one prompt is on screen. When none is (or the one on screen is unopened and its
+   site left behind: no longer heard, or farther than its ``max_distance_m``), beacons count and the
+   latest answer is younger than ``cache_ttl_s``, the app goes through its sites nearest first, and
+   each site's prompts in the backend's order, and shows the first prompt that
    a. it has not shown within that prompt's ``cooldown_s`` (per prompt id, whatever the site), and
    b. whose ``max_distance_m`` (if any) is not below the app's distance estimate: the answer's
       ``distance_m``, stretched by how much the strongest beacon has fallen since it was asked
@@ -128,13 +129,18 @@ class AppConfig:
 
 @dataclass(frozen=True, slots=True)
 class Display:
-    """A prompt on screen: what the UI renders, from ``at`` until ``until``."""
+    """A prompt on screen: what the UI renders, from ``at`` until ``until`` (or until it gives way)."""
 
     prompt: PromptView
     site: SiteView
     distance_m: float | None
     at: float
     until: float
+    opened_at: float = math.inf  # when the user opens it; never, unless drawn so at display time
+
+    def unread(self, now: float) -> bool:
+        """On screen and not opened yet: a notification the user has not turned to."""
+        return now < self.until and now < self.opened_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +168,7 @@ class AppStats:
     errors: int = 0  # failed resolves other than 429
     events_failed: int = 0
     regions_unmonitored: int = 0  # iBeacon regions beyond the iOS limit
+    withdrawn: int = 0  # unread prompts that gave way to one for where the walker is now
 
     def diagnostics(self) -> dict[str, int]:
         return asdict(self)
@@ -361,7 +368,8 @@ class CompanionApp:
 
         Not while a prompt is on screen: nothing else could be shown, so asking would only cost battery.
         """
-        if self._showing is not None and now < self._showing.until:
+        showing = self._showing
+        if showing is not None and now < showing.until and not showing.unread(now):
             return False
         rise = self.config.approach_db
         return any(t.rssi >= self._answer_rssi.get(key, math.inf) + rise for key, t in counted.items())
@@ -391,26 +399,59 @@ class CompanionApp:
 
     def due_displays(self, now: float) -> list[Display]:
         """The prompt to put on screen now, if any (a list of at most one)."""
-        if self._showing is not None:
-            if now < self._showing.until:
-                return []
-            self._showing, self._freed_at = None, now
+        showing = self._showing
+        if showing is not None and now >= showing.until:
+            showing = self._showing = None
+            self._freed_at = now
+        if showing is not None and not showing.unread(now):
+            return []
         counted = self._counted(now)
         answer = self._answer
         if not counted or answer is None or now - self._answer_at >= self.config.cache_ttl_s:
             return []
-        farther = self._farther(counted)
-        nearest = None
-        for entry in answer.sites:
-            if entry.distance_m is not None:
-                distance: float | None = entry.distance_m * farther
-            else:  # no tx power anywhere: the app's own model is all there is
-                nearest = nearest or self._nearest_beacon_m(counted.values())
-                distance = nearest
+        distances = self._distances(answer, counted)
+        if showing is not None and not self._left_behind(showing, answer, distances):
+            return []
+        for entry, distance in zip(answer.sites, distances, strict=True):
+            if showing is not None and entry.site.id == showing.site.id:
+                continue  # walking away from a site is no moment for its other prompts
             for prompt in entry.prompts:
                 if self._eligible(prompt, distance, now):
+                    if showing is not None:
+                        self._withdraw(showing, now)
                     return [self._show(prompt, entry.site, distance, now)]
         return []
+
+    def _distances(self, answer: SitesAnswer, counted: Mapping[str, _Track]) -> list[float | None]:
+        """The app's estimate for each site of the answer, in its order."""
+        farther = self._farther(counted)
+        nearest = None
+        out: list[float | None] = []
+        for entry in answer.sites:
+            if entry.distance_m is not None:
+                out.append(entry.distance_m * farther)
+            else:  # no tx power anywhere: the app's own model is all there is
+                nearest = nearest or self._nearest_beacon_m(counted.values())
+                out.append(nearest)
+        return out
+
+    @staticmethod
+    def _left_behind(showing: Display, answer: SitesAnswer, distances: list[float | None]) -> bool:
+        """Whether the unread prompt on screen is for a place the walker has left: its site is no
+        longer heard, or is now farther than the prompt's reach. Such a prompt gives way to one for
+        where they are now; a notification about a door 40 m behind asks nobody anything."""
+        for entry, distance in zip(answer.sites, distances, strict=True):
+            if entry.site.id == showing.site.id:
+                limit = showing.prompt.max_distance_m
+                return limit is not None and distance is not None and distance > limit
+        return True
+
+    def _withdraw(self, showing: Display, now: float) -> None:
+        """Take the unread prompt off the screen: what the user would still have done with it is void."""
+        self._events = [e for e in self._events if e.prompt_id != showing.prompt.id or e.at <= now]
+        heapq.heapify(self._events)
+        self.stats.withdrawn += 1
+        self._showing = None
 
     def _farther(self, counted: Mapping[str, _Track]) -> float:
         """How many times farther the walker is than when the answer in use was asked for (at least 1).
@@ -418,6 +459,8 @@ class CompanionApp:
         From the fall of the strongest beacon since then, with the model's exponent: only a ratio, so
         the answer's distance (the backend's, which knows the site) stays the measure. At n = 2 in a
         street of 2.5-3 a fall reads as more distance than it is: better silent than shown from afar.
+        A rise is not counted: the answer from farther off lacks the prompts that would fit now (the
+        backend leaves out those beyond their reach), so coming nearer asks again instead (rule 4).
         """
         then = [(rssi, key) for key, rssi in self._answer_rssi.items() if key in counted]
         if not then:
@@ -443,9 +486,11 @@ class CompanionApp:
 
     def _show(self, prompt: PromptView, site: SiteView, distance_m: float | None, now: float) -> Display:
         cfg, rng = self.config, self._rng
+        opened_at = math.inf
         self._schedule(now, prompt.id, PromptEventType.SHOWN)
         if rng.random() < cfg.open_probability:
             opened = now + rng.uniform(*cfg.open_delay_s)
+            opened_at = opened
             self._schedule(opened, prompt.id, PromptEventType.OPENED)
             if rng.random() < cfg.act_probability:
                 until, last = opened + rng.uniform(*cfg.act_delay_s), PromptEventType.ACTED
@@ -456,7 +501,7 @@ class CompanionApp:
         self._schedule(until, prompt.id, last)
         self._last_shown[prompt.id] = now
         self.shown.append(Shown(prompt.id, site.id, now, distance_m, prompt.title, prompt.lang))
-        self._showing = Display(prompt, site, distance_m, now, until)
+        self._showing = Display(prompt, site, distance_m, now, until, opened_at)
         return self._showing
 
     # --- events ------------------------------------------------------------------------------------

@@ -88,9 +88,26 @@ def test_nothing_is_trusted_before_enough_windows() -> None:
     assert fit([], NOW).method == "no_distances"
 
 
-def test_an_agent_next_to_its_beacon_teaches_no_exponent() -> None:
+def test_an_agent_next_to_its_beacon_teaches_no_exponent_but_the_beacons_power() -> None:
     result = fit(windows(3.0, 1.0), NOW)
     assert result.path_loss_exponent is None and result.method == "too_near"
+    assert result.tx_power == {1: -59.0}
+    # 6 dB lost on the way (a pocket, a box) at 1.5 m of a street of 3.2: the power takes the loss, and
+    # the service's n = 2 over the 1.5 m leaves it (3.2 - 2) x 10 log10 1.5 = 2.1 dB below the truth
+    # at 1 m (-59 - 6 = -65), where the registered -59 was 6 dB above it.
+    pocket = fit(windows(3.2, 1.5, offset_db=6.0, beacon=2), NOW, exponent=2.0)
+    assert pocket.path_loss_exponent is None and math.isclose(
+        pocket.tx_power[2], -65.0 - 1.2 * 10 * math.log10(1.5)
+    )
+
+
+def test_a_beacon_beside_its_agent_gets_its_power_with_the_exponent_others_fitted() -> None:
+    # Beacon 1 four metres from its agent teaches n = 2.8; beacon 2 beside the other agent sends 5 dB
+    # less than it says: its power is measured with that n, the far beacon keeps its registered one.
+    both = windows(2.8, 4.0) + windows(2.8, 1.0, agent=2, beacon=2, offset_db=5.0)
+    result = fit(both, NOW)
+    assert result.method == "exponent" and math.isclose(result.path_loss_exponent or 0, 2.8)
+    assert result.tx_power == {2: -64.0}
 
 
 def test_a_few_wild_windows_do_not_move_the_fit() -> None:

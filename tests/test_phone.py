@@ -200,7 +200,7 @@ def test_rssi_rises_fast_on_approach_and_falls_slowly_on_departure() -> None:
 
 
 def test_coming_nearer_asks_again_before_the_interval_and_standing_still_does_not() -> None:
-    phone = app()
+    phone = app(open_probability=1.0, open_delay_s=(0.5, 0.5))
     hear(phone, 0.0, 2.0, AT_50_M)
     resolve_and_answer(phone, 2.0, answer((1, 50.0, [])))  # too far for the site's prompt
     hear(phone, 3.0, 6.0, AT_50_M)
@@ -214,7 +214,7 @@ def test_coming_nearer_asks_again_before_the_interval_and_standing_still_does_no
     assert phone.due_resolve(11.0) is not None
     phone.on_answer(answer((1, 5.0, [prompt(1, cooldown_s=3600)])), 11.2)
     assert phone.showing is not None
-    hear(phone, 12.0, 15.0, AT_5_M + 6)  # nearer still, but a prompt is on screen: no need to ask
+    hear(phone, 12.0, 15.0, AT_5_M + 6)  # nearer still, but the user is reading a prompt: no need to ask
     assert phone.due_resolve(15.0) is None
     stander = app()
     hear(stander, 0.0, 2.0)
@@ -317,6 +317,37 @@ def test_one_prompt_at_a_time_nearest_site_first() -> None:
     assert [d.prompt.id for d in phone.due_displays(12.0)] == [1]
     assert [d.prompt.id for d in phone.due_displays(22.0)] == [2]
     assert phone.due_displays(32.0) == [] and phone.showing is None
+
+
+def test_an_unread_prompt_for_a_place_left_behind_gives_way_to_the_place_the_walker_is_at() -> None:
+    phone = app(open_probability=0.0, dismiss_delay_s=(30.0, 30.0))
+    hear(phone, 0.0, 40.0, AT_5_M, 1, 2)
+    [first] = resolve_and_answer(phone, 2.0, answer((1, 8.0, [prompt(1)]), (2, 40.0, [prompt(2, site_id=2)])))
+    assert first.prompt.id == 1 and phone.due_events(2.0) == [(1, PromptEventType.SHOWN)]
+    # Still near site 1: its prompt stays, though site 2's would fit as well.
+    assert phone.on_answer(answer((2, 10.0, [prompt(2, site_id=2)]), (1, 15.0, [prompt(1)])), 6.0) == []
+    # Walked on: site 1 is beyond its prompt's 20 m, site 2 near; the unread prompt gives way.
+    [second] = phone.on_answer(answer((2, 6.0, [prompt(2, site_id=2)]), (1, 30.0, [prompt(1)])), 12.0)
+    assert second.prompt.id == 2 and phone.stats.withdrawn == 1
+    # What the user would have done with prompt 1 is void: no dismissal of it is reported.
+    assert phone.due_events(100.0) == [(2, PromptEventType.SHOWN), (2, PromptEventType.DISMISSED)]
+    # Walking away is no moment for the same site's other prompt, though its 40 m would allow it.
+    leaving = app(open_probability=0.0, dismiss_delay_s=(30.0, 30.0))
+    hear(leaving, 0.0, 40.0, AT_5_M)
+    resolve_and_answer(leaving, 2.0, answer((1, 8.0, [prompt(1), prompt(4, max_distance_m=40.0)])))
+    assert leaving.on_answer(answer((1, 30.0, [prompt(1), prompt(4, max_distance_m=40.0)])), 12.0) == []
+
+
+def test_an_opened_prompt_is_never_taken_away() -> None:
+    phone = app(
+        open_probability=1.0, open_delay_s=(1.0, 1.0), act_probability=0.0, dismiss_delay_s=(30.0, 30.0)
+    )
+    hear(phone, 0.0, 2.0, AT_5_M, 1, 2)
+    resolve_and_answer(phone, 2.0, answer((1, 8.0, [prompt(1)])))
+    hear(phone, 3.0, 12.0, AT_5_M + 6, 1, 2)
+    assert phone.due_resolve(12.0) is None  # nearer, but the user reads it: asking would only cost battery
+    assert phone.on_answer(answer((2, 6.0, [prompt(2, site_id=2)]), (1, 30.0, [prompt(1)])), 12.0) == []
+    assert phone.showing is not None and phone.showing.prompt.id == 1 and phone.stats.withdrawn == 0
 
 
 def test_nothing_shows_from_an_answer_older_than_the_cache_ttl() -> None:

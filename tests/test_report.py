@@ -438,3 +438,43 @@ def test_labels_render_in_cairosvg(quiet: World, tmp_path: Path) -> None:
     # Every label with a halo (the map's, the legend's, the time lines'), taken out: many dark pixels go.
     without = re.sub(haloed, "", svg)
     assert dark_pixels(svg) - dark_pixels(without) > 20 * len(labels)
+
+
+# --- the plot of the misses ------------------------------------------------------------------------
+
+
+def test_the_misses_are_plotted_rssi_against_true_and_estimated_distance(
+    quiet: World, tmp_path: Path
+) -> None:
+    walkers = [passing("missed", 10.0), passing("shown", 5.0)]
+    resolved = [
+        ResolvedDistance("missed", HOSPIZ, 90.0, 60.0, 14.0, -84.0),
+        ResolvedDistance("missed", HOSPIZ, 100.0, 45.0, 10.0, -80.0),
+        ResolvedDistance("shown", HOSPIZ, 100.0, 6.0, 5.0, -70.0),
+    ]
+    garden = prompt(
+        walker="shown", at_s=90.0, true_distance_m=10.0, prompt_id=2, title="Ein Garten für unsere Gäste"
+    )
+    run = record(
+        prompt(walker="shown", at_s=100.0, true_distance_m=5.0), garden, walkers=walkers, resolved=resolved
+    )
+    write_report(run, quiet, tmp_path)
+    svg = ET.parse(tmp_path / "misses.svg").getroot()
+    texts = [t.text or "" for t in svg.iter(f"{SVG}text")]
+    assert f"{HOSPIZ}: 1 came near and missed a prompt of it; 2 resolves of theirs" in texts
+    assert {"reach 25 m", "reach 40 m", "-80 dBm"} <= set(texts)
+    # Each resolve of the missed walker twice: filled where they were, hollow where the backend put them.
+    dots = list(svg.iter(f"{SVG}circle"))
+    assert len(dots) == 4 and sum(d.get("fill") == "none" for d in dots) == 2
+    filled = sorted(float(d.get("cx", "nan")) for d in dots if d.get("fill") != "none")
+    hollow = sorted(float(d.get("cx", "nan")) for d in dots if d.get("fill") == "none")
+    assert all(f < h for f, h in zip(filled, hollow, strict=True))  # estimated farther than true
+    page = (tmp_path / "report.html").read_text()
+    assert "Who came near and was missed, and why" in page and page.count("<svg") == 2
+    # Nobody missed: no plot.
+    everyone = record(run.shown[0], garden, walkers=[passing("shown", 5.0)], resolved=resolved[2:])
+    write_report(everyone, quiet, tmp_path / "none")
+    assert not (tmp_path / "none" / "misses.svg").exists()
+    assert "missed, and why" not in (tmp_path / "none" / "report.html").read_text()
+    pytest.importorskip("cairosvg")
+    assert dark_pixels((tmp_path / "misses.svg").read_text()) > 500  # labels and dots render in cairosvg

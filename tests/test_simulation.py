@@ -15,6 +15,7 @@ import math
 import sqlite3
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,7 +150,7 @@ async def test_busy_street_walkers_are_shown_the_site_they_are_nearest_to(tmp_pa
     assert (record.resolve_errors, record.rate_limited) == (0, 0)
     assert not [note for note in record.notes if "could not be posted" in note]
     assert record.sightings_produced == record.sightings_received
-    # Asked while near: seeds 1-3 give 93-95% (85-90% before fast attack and asking again when
+    # Asked while near: seeds 1-3 give 91-95% (85-90% before fast attack and asking again when
     # nearer); the rest are mostly the club's shop, whose beacon behind glass reads twice as far.
     near = nearness(record, world.scenario)
     assert near["recall"] >= 0.9 and near["late"] <= 0.02, near
@@ -283,3 +284,66 @@ async def test_quiet_street_calibrated_from_its_agent_estimates_within_35_percen
     assert fitted is not None and 1.8 < fitted < 2.6
     margin = noise_margin(world)
     assert not [p for p in record.shown if p.max_distance_m and p.true_distance_m > p.max_distance_m * margin]
+
+
+# --- the nearness goals of issue 16, over seeds ------------------------------------------------------
+
+GOAL_SEEDS = (1, 2, 3)
+GOAL_SCENARIOS = ("quiet_street", "busy_street", "harsh_corner")
+_measured: dict[tuple[str, int], tuple[dict[str, Any], int]] = {}
+
+
+async def measured(name: str, seed: int, folder: Path) -> tuple[dict[str, Any], int]:
+    """The nearness figures of one run and how many prompts were shown too far; each run once per session."""
+    if (name, seed) not in _measured:
+        scenario = load_scenario(name)
+        record = await run_scenario(
+            scenario, seed=seed, duration_s=None, speed=0.0, agents="inline", folder=folder, progress=None
+        )
+        margin = noise_margin(World(scenario, seed))
+        too_far = [
+            p for p in record.shown if p.max_distance_m and p.true_distance_m > p.max_distance_m * margin
+        ]
+        _measured[(name, seed)] = (nearness(record, scenario), len(too_far))
+    return _measured[(name, seed)]
+
+
+@pytest.mark.parametrize("seed", GOAL_SEEDS)
+@pytest.mark.parametrize("name", GOAL_SCENARIOS)
+async def test_nobody_is_shown_a_prompt_from_afar(tmp_path: Path, name: str, seed: int) -> None:
+    # The precision goal holds on every seed of every bundled street: nobody is shown a prompt beyond
+    # its reach plus two sigmas of shadowing.
+    near, too_far = await measured(name, seed, tmp_path)
+    assert too_far == 0
+    assert near["came_near"] >= 10, near  # and people did come near
+
+
+@pytest.mark.parametrize("seed", GOAL_SEEDS)
+async def test_busy_street_at_most_2_percent_are_shown_a_prompt_only_after_walking_on(
+    tmp_path: Path, seed: int
+) -> None:
+    # 0-1% measured over 120 pairs a seed. (On quiet_street one pair in twelve is 8%: too few pairs
+    # for a 2% goal, and seed 3 has one; on harsh_corner almost nothing is shown at all.)
+    near, _ = await measured("busy_street", seed, tmp_path)
+    assert near["came_near"] >= 100 and near["shown"] >= 100, near
+    assert near["late"] <= 0.02, near
+
+
+@pytest.mark.parametrize("seed", GOAL_SEEDS)
+@pytest.mark.parametrize("name", GOAL_SCENARIOS)
+@pytest.mark.xfail(
+    strict=True,
+    reason="not reached yet (README, Nearness): busy_street and harsh_corner have no agent a typed "
+    "distance of 2 m or more from a beacon, so their sites keep n = 2 and read distances 1.4x and "
+    "4.7x too far; on quiet_street the hospice's second prompt waits for the first to leave the screen, "
+    "and its 40 m prompt is sometimes shown from beyond 1.5x its reach on a lucky reading",
+)
+async def test_nearness_goals_recall_95_percent_within_5_s_median_and_15_s_p95(
+    tmp_path: Path, name: str, seed: int
+) -> None:
+    # Strict: the day a change reaches these on a street and seed, this fails and asks to become a goal test.
+    near, _ = await measured(name, seed, tmp_path)
+    delay = near["entry_to_prompt_s"]
+    assert near["recall"] >= 0.95, near
+    assert delay["median"] is not None and delay["median"] <= 5.0, near
+    assert delay["p95"] <= 15.0, near

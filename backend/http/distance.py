@@ -22,7 +22,7 @@ async def refit(state: AppState, site_id: int) -> Fit | None:
     windows = await state.storage.calibration_windows(site_id, now - FIT_SPAN_S)
     if not windows:
         return None
-    result = fit(windows, now)
+    result = fit(windows, now, state.settings.path_loss_exponent)
     await state.storage.store_fit(site_id, result.path_loss_exponent, result.tx_power)
     return result
 
@@ -41,7 +41,8 @@ async def current(state: AppState, org_id: int, site_id: int) -> DistanceModel:
     result = Fit(None)
     if typed.agent_distances:  # else there are no windows to read: nothing says where an agent is
         now = state.clock()
-        result = fit(await state.storage.calibration_windows(site_id, now - FIT_SPAN_S), now)
+        windows = await state.storage.calibration_windows(site_id, now - FIT_SPAN_S)
+        result = fit(windows, now, state.settings.path_loss_exponent)
     return view(site_id, typed, result, state.settings.path_loss_exponent)
 
 

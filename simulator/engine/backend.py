@@ -41,8 +41,10 @@ from simulator.world.world import World
 __all__ = ["SETTINGS_NOTES", "Admin", "BackendServer", "Seeded", "SimClock", "SimulationError", "seed_sites"]
 
 DB_NAME: Final = "backend.sqlite3"
-# The backend fits the exponent only from agents at least 2 m from a beacon (backend.calibration).
-MIN_TYPED_DISTANCE_M: Final = 2.0
+# A tape measures half a metre; an agent nearer its beacon than that sits on it (the API's minimum).
+MIN_TYPED_DISTANCE_M: Final = 0.5
+# Nearer than this a half metre is a large share of the distance: the tape's tenth is typed instead.
+NEAR_M: Final = 2.0
 # Every simulated phone and agent talks from 127.0.0.1, so they would all share one client's budget.
 _UNLIMITED: Final = 1_000_000
 # The backend's minimum: a beacon that dies a few minutes into a run turns SILENT within the run.
@@ -203,12 +205,14 @@ def _typed_distances(
     agent_id: int, agent: AgentSpec, site: SiteSpec, registered: dict[int, int]
 ) -> list[dict[str, Any]]:
     """What a coordinator would type once: "the agent is 4 m from the entrance beacon", to half a
-    metre, for each beacon at least `MIN_TYPED_DISTANCE_M` away (nearer teaches nothing about n)."""
+    metre (to a tenth below `NEAR_M`), for each beacon at least `MIN_TYPED_DISTANCE_M` away (an agent
+    on its beacon has no distance to measure). From 2 m it teaches n; nearer, the beacon's power."""
     typed = []
     for index, beacon_id in registered.items():
         beacon = site.beacons[index]
         assert agent.position is not None and beacon.position is not None  # filled in by the scenario
-        metres = round(2 * math.dist(agent.position, beacon.position)) / 2
+        true = math.dist(agent.position, beacon.position)
+        metres = round(2 * true) / 2 if true >= NEAR_M else round(true, 1)
         if metres >= MIN_TYPED_DISTANCE_M:
             typed.append({"agent_id": agent_id, "beacon_id": beacon_id, "distance_m": metres})
     return typed

@@ -148,20 +148,28 @@ class Phones:
                     round(now, 3),
                     round(entry.distance_m, 2),
                     round(self._truth_m(walker, site, now), 2),
+                    self._loudest(walker, site, now)[0],
                 )
             )
+
+    def _loudest(self, walker: str, site: str, now: float) -> tuple[float | None, str | None]:
+        """The site's beacon the walker heard loudest lately: its smoothed RSSI and its id."""
+        recent = [
+            (level, beacon)
+            for beacon, (at, level) in self._heard[walker].items()
+            if self._site_of.get(beacon) == site and now - at <= _HEARD_WITHIN_S
+        ]
+        if not recent:
+            return None, None
+        level, beacon = max(recent)
+        return round(level, 1), beacon
 
     def _shown(self, walker: str, display: Display, now: float) -> None:
         world, site = self.world, display.site.name
         w = world.walker(walker)
         xy = w.position(min(max(now, w.arrival_s), w.leave_s)) or (math.nan, math.nan)
         true_m = self._truth_m(walker, site, now)
-        recent = [
-            (level, beacon)
-            for beacon, (at, level) in self._heard[walker].items()
-            if self._site_of.get(beacon) == site and now - at <= _HEARD_WITHIN_S
-        ]
-        loudest = max(recent)[1] if recent else None
+        loudest = self._loudest(walker, site, now)[1]
         prompt = display.prompt
         self.record.shown.append(
             ShownPrompt(

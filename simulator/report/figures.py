@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
+from simulator.report.misses import render_misses
 from simulator.report.nearness import nearness, nearness_findings, percentile, prompt_sentences
 from simulator.report.record import RunRecord, ShownPrompt
 from simulator.report.svg import render_svg
@@ -302,8 +303,12 @@ def _json_text(figs: Figures, record: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(top) + "\n}\n"
 
 
-def _html(figs: Figures, svg: str) -> str:
-    """The picture and the figures in words, in one file that opens in any browser, offline."""
+def _inline(svg: str) -> str:
+    return svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg
+
+
+def _html(figs: Figures, svg: str, misses: str | None = None) -> str:
+    """The pictures and the figures in words, in one file that opens in any browser, offline."""
     rows = [
         f"<tr{' class=look' if look else ''}><th>{html.escape(what)}</th><td>{html.escape(words)}</td></tr>"
         for what, words, look in findings(figs)
@@ -320,7 +325,11 @@ def _html(figs: Figures, svg: str) -> str:
         for label, url in figs["links"].items()
     )
     title = html.escape(f"Nahbei simulation: {figs['scenario']} (seed {figs['seed']})")
-    picture = svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg
+    why = (
+        f"<h2>Who came near and was missed, and why</h2>\n<figure>{_inline(misses)}</figure>\n"
+        if misses
+        else ""
+    )
     return (
         f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
         "<style>body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:1.5rem auto;max-width:1040px;"
@@ -330,7 +339,7 @@ def _html(figs: Figures, svg: str) -> str:
         ".look td{color:#D55E00;font-weight:bold}</style>\n"
         f"</head>\n<body>\n<h1>{title}</h1>\n<p>{html.escape(what_ran(figs))}</p>\n"
         f"<h2>Who was asked while near</h2>\n<ul>{prompts or '<li>no prompt has a distance to judge by</li>'}</ul>\n"
-        f"<figure>{picture}</figure>\n"
+        f"<figure>{_inline(svg)}</figure>\n{why}"
         f"<h2>Figures</h2>\n<table>\n{chr(10).join(rows)}\n</table>\n"
         f"<h2>Alerts</h2>\n<ul>{alerts or '<li>none</li>'}</ul>\n"
         + (
@@ -357,5 +366,8 @@ def write_report(record: RunRecord, world: World, folder: str | Path) -> Figures
     svg = render_svg(record, world, too_far, heading, header)
     (out / "report.json").write_text(_json_text(figs, _finite(asdict(record))), encoding="utf-8")
     (out / "report.svg").write_text(svg, encoding="utf-8")
-    (out / "report.html").write_text(_html(figs, svg), encoding="utf-8")
+    misses = render_misses(record, world.scenario)
+    (out / "report.html").write_text(_html(figs, svg, misses), encoding="utf-8")
+    if misses is not None:
+        (out / "misses.svg").write_text(misses, encoding="utf-8")
     return figs

@@ -39,6 +39,7 @@ class ResolvedDistance:
     at_s: float
     estimated_m: float
     true_m: float  # to the site's nearest sending beacon, ground truth
+    rssi: float | None = None  # the loudest of the site's beacons as the phone heard it (smoothed), dBm
 
 
 @dataclass(frozen=True, slots=True)
