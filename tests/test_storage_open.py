@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -81,3 +83,19 @@ async def test_fresh_starts_from_an_empty_database(tmp_path: Path) -> None:
     async with open_storage(settings, fresh=True) as storage:
         assert await storage.org_for_key(b"o" * 32) is None
         assert await storage.create_org("New", b"n" * 32, time.time()) == 1
+
+
+async def test_an_open_that_fails_half_way_leaves_no_connection_thread_behind(tmp_path: Path) -> None:
+    """A failure (or SIGTERM's cancellation) while migrating must close what was opened: aiosqlite's
+    thread is not a daemon, and one left running kept a stopped backend from ever exiting."""
+    path = tmp_path / "half.db"
+    with sqlite3.connect(path) as db:  # migration 1 creates `meta`: here it is already, so it fails
+        db.execute("CREATE TABLE meta (x)")
+    before = {t.ident for t in threading.enumerate()}
+    storage = storage_for(Settings(db=path))
+    with pytest.raises(sqlite3.OperationalError, match="meta"):
+        await storage.open()
+    left = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()]
+    for thread in left:
+        thread.join(timeout=5)
+    assert not [t for t in left if t.is_alive()]

@@ -53,6 +53,13 @@ class SqliteBase:
         self._write_lock = asyncio.Lock()
 
     async def open(self) -> None:
+        try:
+            await self._open()
+        except BaseException:  # e.g. SIGTERM while migrating: an open connection's thread would keep
+            await self.close()  # the process from ever exiting
+            raise
+
+    async def _open(self) -> None:
         if self.fresh:
             for suffix in ("", "-wal", "-shm"):
                 self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
