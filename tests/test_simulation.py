@@ -29,6 +29,7 @@ from simulator.world.beacons import BeaconInfo
 from simulator.world.scenario import EddystoneEidSpec, Scenario, WalkerGroup, load_scenario
 from simulator.world.walkers import Walker
 from simulator.world.world import World
+from tests import stored
 from tests.test_report import DESIGN_KEYS
 
 SEED = 1
@@ -276,3 +277,30 @@ async def test_quiet_street_calibrated_from_its_agent_estimates_within_35_percen
     assert fitted is not None and 1.8 < fitted < 2.6
     margin = noise_margin(world)
     assert not [p for p in record.shown if p.max_distance_m and p.true_distance_m > p.max_distance_m * margin]
+
+
+async def test_the_simulation_runs_on_postgresql_with_one_flag_and_wipes_only_its_own_database(
+    tmp_path: Path, pg_store: str
+) -> None:
+    scenario = load_scenario("quiet_street")
+    for run in ("first", "again"):  # a database an earlier run used is started anew
+        record = await run_scenario(
+            scenario, seed=SEED, folder=tmp_path / run, progress=None, db=pg_store, agents="inline", speed=0.0
+        )
+        assert record.sightings_produced == record.sightings_received > 0
+        assert record.shown, "walkers with the app were shown the hospice's prompt"
+    assert not (tmp_path / "first" / "backend.sqlite3").exists()
+    stored.rows(pg_store, "DELETE FROM meta WHERE name = 'simulation'")  # now it is someone's instance
+    with pytest.raises(SimulationError, match="organisations the simulator did not make"):
+        await run_scenario(
+            scenario,
+            seed=SEED,
+            folder=tmp_path / "refused",
+            progress=None,
+            db=pg_store,
+            agents="inline",
+            speed=0.0,
+        )
+    assert (
+        stored.value(pg_store, "SELECT SUM(count) FROM sightings") == record.sightings_received
+    )  # untouched
