@@ -2,13 +2,15 @@
 database), a clock tests can move, and the reliability suite's `figure`.
 
 `db` is parametrised over the stores, so every test that takes `backend`, `make_backend` or `db` runs
-once on each: its id ends in ``[sqlite]`` or ``[postgres]`` (``-k sqlite`` picks one). A test that
+once on each: its id ends in ``[sqlite]`` or ``[postgres]`` (``-k sqlite`` picks one, and so does
+``NAHBEI_TEST_STORES=sqlite``). A test that
 looks inside the SQLite file itself says so with ``@pytest.mark.sqlite_only("why")`` and is skipped
 on PostgreSQL with that reason.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -27,7 +29,10 @@ from tests.reliability.figures import Figures
 # chromium for those that name `browser`.
 pytest_plugins = ["tests.postgres", "tests.browser"]
 
-STORES = ("sqlite", "postgres")
+# NAHBEI_TEST_STORES=sqlite runs the contract suite on SQLite alone (a quick run while editing).
+STORES = tuple(os.environ.get("NAHBEI_TEST_STORES", "sqlite,postgres").split(","))
+if not set(STORES) <= {"sqlite", "postgres"}:
+    raise ValueError(f"NAHBEI_TEST_STORES names stores we do not have: {','.join(STORES)!r}")
 
 
 def pytest_configure(config: pytest.Config) -> None:
