@@ -9,8 +9,6 @@ be called from the event loop's thread as the SQLite reads are.
 from __future__ import annotations
 
 import asyncio
-import itertools
-import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -18,13 +16,14 @@ from typing import Any
 
 import asyncpg
 
+from backend.storage.postgres.connection import numbered
+
 
 def rows(db: Path | str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
     if isinstance(db, Path):
         with sqlite3.connect(db) as conn:
             return [tuple(row) for row in conn.execute(sql, args).fetchall()]
-    numbers = itertools.count(1)
-    pg_sql = re.sub(r"\?", lambda _: f"${next(numbers)}", sql)
+    pg_sql = numbered(sql)
     found: list[tuple[Any, ...]] = []
     failed: list[BaseException] = []
 

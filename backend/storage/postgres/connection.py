@@ -160,6 +160,14 @@ async def _postgis(db: asyncpg.Connection) -> None:
         await db.execute("CREATE EXTENSION postgis")
 
 
+def numbered(sql: str) -> str:
+    """SQLite's ``?`` placeholders as PostgreSQL's ``$1, $2, …``: for statements both stores share.
+
+    Only for SQL written here (no ``?`` inside a string literal)."""
+    parts = sql.split("?")
+    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, start=1))
+
+
 def _where(dsn: str) -> str:
     """The database's host, port and name, without user or password: what /healthz may say."""
     parts = urlsplit(dsn)

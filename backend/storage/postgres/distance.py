@@ -5,15 +5,10 @@ from __future__ import annotations
 from backend.calibration import Window
 from backend.errors import NotFound
 from backend.models import AgentDistance, DistanceModelIn
-from backend.storage.postgres.connection import PostgresBase
-from backend.storage.sqlite.distance import MAX_WINDOWS
+from backend.storage.postgres.connection import PostgresBase, numbered
+from backend.storage.sqlite.distance import MAX_WINDOWS, WINDOWS
 
-_WINDOWS = (
-    "SELECT s.agent_id, s.beacon_id, d.distance_m, s.rssi_mean, COALESCE(s.tx_power, b.tx_power), s.last_seen"
-    " FROM agent_distances d JOIN beacons b ON b.id = d.beacon_id"
-    " JOIN sightings s ON s.beacon_id = d.beacon_id AND s.agent_id = d.agent_id AND s.last_seen >= $1"
-    " WHERE b.site_id = $2 ORDER BY s.last_seen DESC LIMIT $3"
-)
+_WINDOWS = numbered(WINDOWS)
 
 
 class DistanceModels(PostgresBase):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from backend.storage import BeaconActivity, HourCount
 from backend.storage.postgres.connection import PostgresBase
 from backend.storage.rows import hour_of
-from backend.storage.sqlite import records
 from backend.storage.sqlite.columns import Columns
 from backend.storage.sqlite.records import BEACON
-from backend.storage.sqlite.stats import EVENTS_HOURLY, SIGHTINGS_HOURLY, _hour_count
+from backend.storage.sqlite.stats import EVENTS_HOURLY, SIGHTINGS_HOURLY, _hour_count, beacon_activity
 
 ACTIVITY = BEACON + Columns(
     "b.last_seen",
@@ -23,18 +22,7 @@ class Stats(PostgresBase):
         rows = await self._all(
             f"SELECT {ACTIVITY.sql} FROM beacons b WHERE b.site_id = $2 ORDER BY b.id", now - 3600, site_id
         )
-        activity = []
-        for row in rows:
-            fields = ACTIVITY.record(row)
-            activity.append(
-                BeaconActivity(
-                    records.beacon(fields),
-                    fields["last_seen"],
-                    fields["battery_mv"],
-                    int(fields["last_hour"]),
-                )
-            )
-        return activity
+        return [beacon_activity(ACTIVITY.record(row)) for row in rows]
 
     async def sighting_counts(self, org_id: int, site_id: int, since: float, until: float) -> list[HourCount]:
         await self._require_site(org_id, site_id)
