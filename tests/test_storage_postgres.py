@@ -73,6 +73,10 @@ async def test_a_stopped_database_is_503_with_retry_after_and_service_resumes_wh
                 assert int(answer.headers["Retry-After"]) > 0
                 # /healthz says which database is down (its address, never a password)
                 assert f"127.0.0.1:{postgres.primary.port}/" in problem["detail"]
+        # a page says so in words, in German first, and when to come back
+        async with backend.client.get(f"/s/{site['slug']}/privacy") as answer:
+            assert answer.status == 503 and int(answer.headers["Retry-After"]) > 0
+            assert "Die Datenbank ist gerade nicht erreichbar" in await answer.text()
     finally:
         postgres.primary.start()
     listed = await backend.json("GET", "/v1/admin/sites", 200)
