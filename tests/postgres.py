@@ -196,6 +196,15 @@ def start_cluster(bindir: Path, folder: Path) -> PostgresCluster:
     return cluster
 
 
+def cluster_of(request: pytest.FixtureRequest) -> PostgresCluster | None:
+    """For a fixture parametrised by store (``params=STORES``): the session's cluster on
+    ``postgres``, None on ``sqlite``."""
+    if request.param == "sqlite":
+        return None
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    return cluster
+
+
 @pytest.fixture(scope="session", name="postgres")
 def fixture_postgres() -> Iterator[PostgresCluster]:
     bindir = find_bindir()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from backend import slugs
-from backend.errors import Conflict, Exhausted, NotFound
+from backend.errors import AlreadyRegistered, Conflict, Exhausted, NotFound
 from backend.models import (
     Agent,
     AgentIn,
@@ -35,7 +35,7 @@ from backend.storage.sqlite.records import AGENT, BEACON, PROMPT, SITE
 
 _SITE_COLUMNS = (
     "name, kind, lat, lon, address, timezone, default_lang, slug, privacy_controller, privacy_email,"
-    " privacy_address, privacy_dpo"
+    " privacy_address, privacy_dpo, opening_hours"
 )
 
 
@@ -63,10 +63,10 @@ class AdminWrites(PostgresBase):
             try:
                 site_id: int = await db.fetchval(
                     f"INSERT INTO sites (org_id, created_at, {_SITE_COLUMNS})"
-                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
                     org_id, now, site.name, site.kind, site.lat, site.lon, site.address, site.timezone,
                     site.default_lang, slug, site.privacy_controller, site.privacy_email,
-                    site.privacy_address, site.privacy_dpo,
+                    site.privacy_address, site.privacy_dpo, site.opening_hours,
                 )  # fmt: skip
             except asyncpg.UniqueViolationError as exc:
                 raise _slug_taken(slug) from exc
@@ -90,11 +90,11 @@ class AdminWrites(PostgresBase):
         async with self._tx() as db:
             try:
                 await db.execute(
-                    f"UPDATE sites SET ({_SITE_COLUMNS}) = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-                    " WHERE id = $13 AND org_id = $14",
+                    f"UPDATE sites SET ({_SITE_COLUMNS}) = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    " WHERE id = $14 AND org_id = $15",
                     merged.name, merged.kind, merged.lat, merged.lon, merged.address, merged.timezone,
                     merged.default_lang, merged.slug, merged.privacy_controller, merged.privacy_email,
-                    merged.privacy_address, merged.privacy_dpo, site_id, org_id,
+                    merged.privacy_address, merged.privacy_dpo, merged.opening_hours, site_id, org_id,
                 )  # fmt: skip
             except asyncpg.UniqueViolationError as exc:
                 raise _slug_taken(merged.slug) from exc
@@ -114,28 +114,30 @@ class AdminWrites(PostgresBase):
     # --- beacons ---------------------------------------------------------------------------------
 
     async def create_beacon(self, org_id: int, site_id: int, beacon: BeaconIn, now: float) -> Beacon:
+        try:
+            return (await self.create_beacons(org_id, site_id, [beacon], now))[0]
+        except AlreadyRegistered as exc:
+            raise Conflict(exc.detail) from None
+
+    async def create_beacons(
+        self, org_id: int, site_id: int, beacons: Sequence[BeaconIn], now: float
+    ) -> list[Beacon]:
+        """All of `beacons` in one transaction, or none: `AlreadyRegistered` names every one whose
+        key (or EID identity key) another beacon has, here or in the same list."""
         await self._require_site(org_id, site_id)
+        made: list[int] = []
+        taken: list[int] = []
         async with self._tx() as db:
-            if isinstance(beacon, IBeaconIn) and beacon.allocate:
-                beacon = await _allocate_ibeacon(db, site_id, beacon)
-            key = beacon_key(beacon)
-            eid = beacon if isinstance(beacon, EddystoneEidIn) else None
-            try:
-                beacon_id: int = await db.fetchval(
-                    "INSERT INTO beacons (site_id, kind, key, label, tx_power, status, identity, identity_key,"
-                    " rotation_exponent, initial_time, registered_at)"
-                    " VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10) RETURNING id",
-                    site_id, beacon.kind, key, beacon.label, beacon.tx_power,
-                    json.dumps(beacon_identity(beacon)),
-                    bytes.fromhex(eid.identity_key) if eid else None,
-                    eid.rotation_exponent if eid else None,
-                    eid.initial_time if eid else None,
-                    now,
-                )  # fmt: skip
-            except asyncpg.UniqueViolationError as exc:
-                what = f"key {key}" if eid is None else "this identity key"
-                raise Conflict(f"a beacon with {what} is already registered") from exc
-        return await self.get_beacon(org_id, site_id, beacon_id)
+            for index, beacon in enumerate(beacons):
+                try:
+                    async with db.transaction():  # a savepoint: a taken key leaves the rest going on
+                        made.append(await _insert_beacon(db, site_id, beacon, now))
+                except asyncpg.UniqueViolationError:
+                    taken.append(index)
+            if taken:
+                raise AlreadyRegistered(taken, [beacon_key(beacons[i]) for i in taken])
+        stored = {b.id: b for b in await self.list_beacons(org_id, site_id)}  # one read, not one per beacon
+        return [stored[beacon_id] for beacon_id in made]
 
     async def list_beacons(self, org_id: int, site_id: int) -> list[Beacon]:
         await self._require_site(org_id, site_id)
@@ -251,6 +253,25 @@ class AdminWrites(PostgresBase):
                 merged.name, merged.advertise_beacon_id, int(bool(merged.revoked)), agent_id,
             )  # fmt: skip
         return await self.get_agent(org_id, site_id, agent_id)
+
+
+async def _insert_beacon(db: asyncpg.Connection, site_id: int, beacon: BeaconIn, now: float) -> int:
+    """The new beacon's id; `asyncpg.UniqueViolationError` if its key or EID identity key is taken."""
+    if isinstance(beacon, IBeaconIn) and beacon.allocate:
+        beacon = await _allocate_ibeacon(db, site_id, beacon)
+    eid = beacon if isinstance(beacon, EddystoneEidIn) else None
+    beacon_id: int = await db.fetchval(
+        "INSERT INTO beacons (site_id, kind, key, label, tx_power, status, identity, identity_key,"
+        " rotation_exponent, initial_time, registered_at)"
+        " VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10) RETURNING id",
+        site_id, beacon.kind, beacon_key(beacon), beacon.label, beacon.tx_power,
+        json.dumps(beacon_identity(beacon)),
+        bytes.fromhex(eid.identity_key) if eid else None,
+        eid.rotation_exponent if eid else None,
+        eid.initial_time if eid else None,
+        now,
+    )  # fmt: skip
+    return beacon_id
 
 
 async def _allocate_ibeacon(db: asyncpg.Connection, site_id: int, beacon: IBeaconIn) -> IBeaconIn:

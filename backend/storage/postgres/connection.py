@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from backend.errors import NotFound, Unavailable
-from backend.storage.postgres.schema import MIGRATIONS, TABLES
+from backend.storage.postgres.schema import MIGRATIONS, TABLES, WRITER_SETTING
 from backend.storage.sqlite.columns import Columns
 
 # One key for every Nahbei database's schema changes ("nahbei" as a number), and one for
@@ -57,11 +57,15 @@ class PostgresBase:
         self.fresh = fresh
         self.where = _where(dsn)
         self._pool: asyncpg.Pool | None = None
+        # Names this process's changes in their notifications (`changes.py`): it empties its own
+        # caches as it makes a change, and a notification arriving after that would empty them again.
+        self.writer = uuid.uuid4().hex
 
     async def open(self) -> None:
         self._pool = await asyncpg.create_pool(
             self.dsn, min_size=POOL_MIN, max_size=POOL_MAX, timeout=CONNECT_TIMEOUT_S,
             command_timeout=60, max_inactive_connection_lifetime=60,
+            server_settings={WRITER_SETTING: self.writer},
         )  # fmt: skip
         async with self._pool.acquire() as db:
             await migrate(db, fresh=self.fresh)
@@ -133,7 +137,10 @@ async def migrate(db: asyncpg.Connection, *, fresh: bool = False) -> int:
     await db.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
     try:
         if fresh:
-            await db.execute(f"DROP TABLE IF EXISTS schema_migrations, {', '.join(TABLES)} CASCADE")
+            await db.execute(
+                f"DROP TABLE IF EXISTS schema_migrations, changes, {', '.join(TABLES)} CASCADE;"
+                " DROP FUNCTION IF EXISTS nahbei_changed() CASCADE"
+            )
         await db.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz"
             " NOT NULL DEFAULT now())"

@@ -113,6 +113,14 @@ class PublicReads(PostgresBase):
         )
         return _material(map(tuple, rows))
 
+    async def site_material_by_slug(self, slug: str) -> SiteMaterial | None:
+        rows = await self._all(
+            f"SELECT {MATERIAL.sql} FROM sites s LEFT JOIN prompts p ON p.site_id = s.id"
+            " WHERE s.slug = $1 ORDER BY p.id",
+            slug,
+        )
+        return next(iter(_material(map(tuple, rows)).values()), None)
+
     async def sites_near(
         self, lat: float, lon: float, radius_m: float, kind: SiteKind | None, limit: int
     ) -> tuple[list[tuple[int, float]], MaterialOf]:
