@@ -5,7 +5,8 @@ database), a clock tests can move, and the reliability suite's `figure`.
 once on each: its id ends in ``[sqlite]`` or ``[postgres]`` (``-k sqlite`` picks one, and so does
 ``NAHBEI_TEST_STORES=sqlite``). A test that
 looks inside the SQLite file itself says so with ``@pytest.mark.sqlite_only("why")`` and is skipped
-on PostgreSQL with that reason.
+on PostgreSQL with that reason. A test that drives the browser runs on SQLite only (see
+`pytest_collection_modifyitems`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,24 @@ if not set(STORES) <= {"sqlite", "postgres"}:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only(reason): the test reads the SQLite file itself")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the browser tests' PostgreSQL runs: a page calls the same storage methods that the
+    HTTP tests check on both stores, and chromium is the slowest part of the suite."""
+    left_out = [item for item in items if _browser_on_postgres(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not _browser_on_postgres(item)]
+
+
+def _browser_on_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return (
+        "browser" in getattr(item, "fixturenames", ())
+        and callspec is not None
+        and callspec.params.get("db") == "postgres"
+    )
 
 
 @pytest.fixture(params=STORES)

@@ -9,14 +9,12 @@ import asyncio
 import itertools
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 import requests
 
@@ -28,7 +26,6 @@ from backend.ratelimit import RateLimiter, share
 from backend.storage import open_storage
 from backend.storage.open import postgres_dsn
 from backend.storage.postgres.changes import LISTENER
-from backend.storage.postgres.connection import numbered
 from backend.storage.sqlite.connection import _statements
 from backend.storage.sqlite.schema import CHANGES_MIGRATION
 from tests.agents import IB_UUID, eventually
@@ -36,6 +33,7 @@ from tests.backend_process import REQUEST_TIMEOUT_S, DemoServer, backend_command
 from tests.conftest import SITE, STORES, Backend, BackendFactory, prompt_body
 from tests.postgres import cluster_of
 from tests.reliability.delivery import MAJOR, IngestLoad
+from tests.stored import rows, value
 
 # What the issue asks: a change made through one worker is served by every worker within this.
 WITHIN_S = 1.0
@@ -92,7 +90,7 @@ async def test_staff_changes_move_the_count_and_ingest_does_not(backend: Backend
     body = {"kind": "ibeacon", "uuid": IB_UUID, "major": MAJOR, "minor": 1}
     await backend.json("POST", f"/v1/admin/sites/{site}/beacons", 201, json=body)
     token = (await backend.json("POST", f"/v1/admin/sites/{site}/agents", 201, json={"name": "Pi"}))["token"]
-    before = await _count(db)
+    before = _count(db)
     load = IngestLoad(str(backend.client.make_url("")).rstrip("/"), token, minor=1)
     stop = asyncio.Event()
     task = asyncio.create_task(load.run(stop))
@@ -104,9 +102,9 @@ async def test_staff_changes_move_the_count_and_ingest_does_not(backend: Backend
         "/v1/agent/heartbeat", json=heartbeat, headers={"Authorization": f"Bearer {token}"}
     ) as answered:
         assert answered.status == 200, await answered.text()
-    assert await _count(db) == before, "sightings and heartbeats must not empty the caches"
+    assert _count(db) == before, "sightings and heartbeats must not empty the caches"
     await backend.json("POST", f"/v1/admin/sites/{site}/prompts", 201, json=prompt_body())
-    assert await _count(db) == before + 1
+    assert _count(db) == before + 1
 
 
 async def test_the_catalog_empties_for_another_process_s_change_not_for_its_own(backend: Backend) -> None:
@@ -132,7 +130,7 @@ async def test_a_listener_that_lost_its_connection_empties_the_caches_when_back(
     catalog = backend.client.app[STATE].catalog
     assert catalog.follow() is False
     seen = catalog.storage.change_count()
-    ended = await _query(
+    ended = rows(
         db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?", LISTENER
     )
     assert [row[0] for row in ended] == [True]
@@ -141,21 +139,9 @@ async def test_a_listener_that_lost_its_connection_empties_the_caches_when_back(
     assert catalog.follow() is True
 
 
-async def _count(db: Any) -> int:
+def _count(db: Any) -> int:
     """The counter row, read from the store itself (not through the backend's memory)."""
-    return int((await _query(db, "SELECT count FROM changes"))[0][0])
-
-
-async def _query(db: Path | str, sql: str, *args: Any) -> list[Any]:
-    """Rows of `sql` (with ``?`` placeholders) read from either store directly."""
-    if (dsn := postgres_dsn(db)) is None:
-        with sqlite3.connect(db) as conn:
-            return conn.execute(sql, args).fetchall()
-    conn_pg = await asyncpg.connect(dsn)
-    try:
-        return list(await conn_pg.fetch(numbered(sql), *args))
-    finally:
-        await conn_pg.close()
+    return int(value(db, "SELECT count FROM changes"))
 
 
 # --- the real process tree ---------------------------------------------------------------------
@@ -299,13 +285,12 @@ async def test_a_worker_killed_mid_ingest_loses_and_doubles_nothing_and_is_repla
 
     ids = [agent["id"] for agent in agents]
     marks = ",".join("?" * len(ids))
-    batches = await _query(
+    stored_batches = value(
         workers.db, f"SELECT COUNT(*) FROM sighting_batches WHERE agent_id IN ({marks})", *ids
     )
-    rows = await _query(
+    stored_sightings = value(
         workers.db, f"SELECT COALESCE(SUM(count), 0) FROM sightings WHERE agent_id IN ({marks})", *ids
     )
-    stored_batches, stored_sightings = batches[0][0], rows[0][0]
     sent = sum(load.sightings_acknowledged for load in loads)
     resent = sum(load.duplicates for load in loads)
     print(f"{acknowledged()} batches acknowledged, {resent} of them stored before their answer was lost")

@@ -110,6 +110,7 @@ class Alerts(PostgresBase):
                 await db.execute(
                     "UPDATE alert_deliveries SET attempts = attempts + 1, last_error = $1,"
                     " next_try_at = COALESCE($2, next_try_at),"
-                    " given_up_at = CASE WHEN $2::double precision IS NULL THEN $3 ELSE NULL END WHERE id = $4",
+                    " given_up_at = CASE WHEN $2::double precision IS NULL THEN $3::double precision ELSE NULL END"
+                    " WHERE id = $4",
                     error, next_try_at, now, delivery_id,
                 )  # fmt: skip

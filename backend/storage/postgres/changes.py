@@ -24,7 +24,7 @@ from typing import Any, Final
 import asyncpg
 import structlog
 
-from backend.storage.postgres.connection import CONNECT_TIMEOUT_S, DOWN, PostgresBase
+from backend.storage.postgres.connection import CONNECT_TIMEOUT_S, PostgresBase
 from backend.storage.postgres.schema import CHANGES_CHANNEL
 
 log = structlog.get_logger(__name__)
@@ -70,14 +70,14 @@ class Changes(PostgresBase):
                 db = await asyncpg.connect(
                     self.dsn, timeout=CONNECT_TIMEOUT_S, server_settings={"application_name": LISTENER}
                 )
-            except DOWN as exc:
+            except Exception as exc:  # down, or its database dropped or renamed: try again
                 log.warning("change listener cannot connect", database=self.where, error=str(exc))
                 await asyncio.sleep(RECONNECT_AFTER_S)
                 continue
             try:
                 await self._hear(db, connected)
                 log.warning("change listener lost its connection", database=self.where)
-            except DOWN as exc:
+            except Exception as exc:
                 log.warning("change listener lost its connection", database=self.where, error=str(exc))
             finally:
                 db.terminate()
