@@ -14,13 +14,15 @@ import io
 import shutil
 import sys
 import tempfile
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 from backend.config import Settings
-from backend.demo import seed_demo
+from backend.demo import DemoSeed, seed_demo
 from backend.http.app import create_app
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -97,6 +99,42 @@ async def _walk(browser: Any, base: str, site: str, email: str, password: str, w
     await context.close()
 
 
+async def _a_week_of_use(base: str, seed: DemoSeed) -> None:
+    """A week of the hospice's life through the public API, so the numbers have bars: its agent
+    reports its beacons through the day, and phones show, open and follow its prompts today."""
+    site = seed.site_ids[0]
+    agent = {"Authorization": f"Bearer {seed.agent_tokens[site]}"}
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    async with ClientSession(base) as http:
+        for day in range(6, -1, -1):
+            sightings = [
+                {
+                    "beacon": key,
+                    "first_seen": (at - timedelta(seconds=50)).isoformat(),
+                    "last_seen": at.isoformat(),
+                    "count": 2 + (hour * 7 + day * 3) % 11,
+                    "rssi_max": -60,
+                    "rssi_mean": -66.0,
+                    "tx_power": -59,
+                    "telemetry": None,
+                }
+                for hour in range(8, 20)
+                for minute in range(0, 50, 10)[: 1 + (hour * 7 + day * 3) % 5]
+                for key in seed.beacon_keys[site]
+                if (at := now - timedelta(days=day, hours=now.hour - hour, minutes=-minute)) < now
+            ]
+            batch = {"batch_id": str(uuid.uuid4()), "sightings": sightings}
+            async with http.post("/v1/agent/sightings", json=batch, headers=agent) as answer:
+                answer.raise_for_status()
+        admin = {"Authorization": f"Bearer {seed.admin_key}"}
+        async with http.get(f"/v1/admin/sites/{site}/prompts", headers=admin) as answer:
+            prompt = (await answer.json())["prompts"][0]["id"]
+        for kind, times in (("shown", 9), ("opened", 4), ("acted", 2)):
+            for _ in range(times):
+                async with http.post(f"/v1/prompts/{prompt}/events", json={"type": kind}) as answer:
+                    answer.raise_for_status()
+
+
 async def main() -> int:
     from playwright.async_api import async_playwright
 
@@ -122,6 +160,7 @@ async def main() -> int:
         )
         seed = await seed_demo(settings)
         runner, base = await _serve(create_app(settings))
+        await _a_week_of_use(base, seed)
         site = f"{base}/manage/sites/{seed.site_ids[0]}"
         OUT.mkdir(parents=True, exist_ok=True)
         try:
