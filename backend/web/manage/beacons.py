@@ -176,12 +176,15 @@ def _field_text(problem: Problem, lang: str) -> str:
 
 
 async def import_csv(request: web.Request) -> web.StreamResponse:
+    if not request.content_type.startswith("multipart/"):
+        await staff_form(request, "editor")  # without its csrf field a form is refused (403) first
+        raise web.HTTPBadRequest()  # with it, it is still not the upload form
     staff = await staff_for(request, "editor")
+    csrf, data, too_large = await _upload(request)
+    if not secrets.compare_digest(csrf, staff.csrf):  # refused before anything else, as every form is
+        raise web.HTTPForbidden()
     site = await site_of(request, staff)
     lang = page_language(request)
-    csrf, data, too_large = await _upload(request)
-    if not secrets.compare_digest(csrf, staff.csrf):
-        raise web.HTTPForbidden()
     if too_large:
         return await _show(
             request, staff, site, status=413, problems=[word("beacons.problem.too_large", lang)]
@@ -223,8 +226,6 @@ async def _upload(request: web.Request) -> tuple[str, bytes, bool]:
     """The form's `csrf` and its file's bytes, read up to the cap: (csrf, data, too large)."""
     if request.content_length is not None and request.content_length > MAX_CSV_BYTES + 16 * 1024:
         return "", b"", True
-    if not request.content_type.startswith("multipart/"):
-        raise web.HTTPBadRequest()
     csrf, data = "", b""
     reader = await request.multipart()
     while (part := await reader.next()) is not None:
