@@ -26,7 +26,7 @@ from backend.errors import AlreadyRegistered, Conflict, Exhausted, NotFound
 from backend.http.state import STATE
 from backend.models import AgentPatch, Site
 from backend.storage.rows import beacon_key
-from backend.web.manage.dashboard import page_number
+from backend.web.manage.paging import one_page, page_number
 from backend.web.manage.session import Staff, staff_for, staff_form
 from backend.web.manage.signin import see_other
 from backend.web.manage.site import SITE_PATH, site_of, site_page
@@ -75,10 +75,9 @@ async def _show(
     health = await act.site_health(state, staff.org_id, site.id)
     heard = {b.beacon_id: b for b in health.beacons}
     agents = [a for a in await state.storage.list_agents(staff.org_id, site.id) if not a.revoked]
-    pages = max(1, -(-len(beacons) // PAGE_SIZE))
-    number = min(page_number(request), pages)
+    shown, number, pages = one_page(beacons, page_number(request), PAGE_SIZE)
     rows = []
-    for beacon in beacons[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]:
+    for beacon in shown:
         report = heard.get(beacon.id)
         rows.append(
             {
