@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint lint-openapi typecheck unit bench reliability clean help system-deps test-deps bench-tools vendor-leaflet
+.PHONY: screenshots demo test lint lint-openapi typecheck unit bench reliability clean help system-deps test-deps bench-tools vendor-leaflet
 
 help:
 	@echo "make demo   - run Nahbei on this machine and show what happens"
@@ -74,6 +74,10 @@ lint-openapi: $(STAMP) $(REDOCLY_STAMP)
 # package's sha256 checked and each copied file checked against tools/leaflet.sha256.
 vendor-leaflet:
 	sh tools/vendor-leaflet.sh
+
+# The staff pages' pictures in docs/screenshots/ (the README shows them), remade from the demo's data.
+screenshots: $(STAMP) test-deps
+	$(BIN)/python tools/screenshots.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

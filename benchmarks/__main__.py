@@ -4,7 +4,8 @@ Sections (`--only http,agent,sim`, default all):
 
 - http:  the backend under wrk (issue "Backend v1"), see `benchmarks/http/bench.py`; other clients'
          latency under 4 MB bodies (issue "Hardening, round two"), see `benchmarks/http/attack.py`;
-         the web app's shell size (issue 14), see `benchmarks/http/app_shell.py`
+         the web app's shell size (issue 14), see `benchmarks/http/app_shell.py`; the staff pages of
+         an organisation with 1,000 sites (issue 13), see `benchmarks/http/staff.py`
 - agent: the beacon agent through the fake BlueZ vs a bare BleakScanner and Theengs Gateway
          (issue "Beacon agent"), see `benchmarks/agent/bench.py`
 - sim:   the simulator's pace (issue "Simulator"), see `benchmarks/sim/bench.py`
@@ -123,6 +124,10 @@ def _http(out: Path, seconds: float, sites: int, say: Callable[[str], None]) -> 
     say(f"cheap requests stay cheap: other clients under {attack.ATTACKS_PER_S} x 4 MB resolves a second")
     db = bench.copy(seed.database(out, 1000), "attack")
     results.append(attack.run(db, bench.log, seconds, say))
+    from benchmarks.http import staff
+
+    say(f"the staff pages of an organisation with {staff.BIG:,} sites and {staff.BEACONS:,} beacons")
+    results += staff.run(bench, say)
     say("the app shell a phone downloads on its first visit to /app/")
     return [*results, app_shell.run(say)]
 

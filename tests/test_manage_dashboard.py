@@ -68,8 +68,11 @@ async def test_the_dashboard_pages_through_many_sites_and_shows_only_its_own(bac
     assert len(names) == PAGE_SIZE and "Seite 1 / 2" in first and "Fremder Ort" not in first
     second = await get(backend.client, "/manage/?page=2")
     assert re.findall(r"Standort \d\d", second) == [f"Standort {n}" for n in range(PAGE_SIZE, PAGE_SIZE + 3)]
-    for odd in ("0", "-1", "abc", "99", "\uff11"):  # the last a full-width 1
-        assert "Standort" in await get(backend.client, f"/manage/?page={odd}")
+    for odd in ("0", "-1", "abc", "\uff11"):  # the last a full-width 1
+        assert re.findall(r"Standort \d\d", await get(backend.client, f"/manage/?page={odd}")) == names
+    past = await get(backend.client, "/manage/?page=99")  # an old link past the end: the last page
+    assert re.findall(r"Standort \d\d", past) == re.findall(r"Standort \d\d", second)
+    assert "Seite 2 / 2" in past and f"({PAGE_SIZE + 3})" in past
 
 
 async def test_a_site_page_shows_its_own_sites_tabs_and_404s_for_another_organisations(

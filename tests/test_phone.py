@@ -43,6 +43,7 @@ def site_view(site_id: int) -> SiteView:
         address="Parkweg 1",
         timezone="Europe/Berlin",
         default_lang="de",
+        slug=f"site-{site_id}",
     )
 
 

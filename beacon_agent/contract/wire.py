@@ -93,7 +93,9 @@ class SiteView(BaseModel):
     timezone: str
     default_lang: str
     slug: str = Field(description="The site's public page is /s/{slug}; its poster /s/{slug}/poster.pdf.")
-    opening_hours: str = Field(description='A short line staff typed, e.g. "Mo-Fr 9-17 Uhr"; empty if none.')
+    opening_hours: str = Field(
+        "", description='A short line staff typed, e.g. "Mo-Fr 9-17 Uhr"; empty if none.'
+    )
 
 
 class SiteWithPrompts(BaseModel):

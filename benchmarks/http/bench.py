@@ -177,12 +177,12 @@ class Bench:
             _versus_bare("nearby 500 m over 1,000 sites", runs["nearby small"], runs["bare GET"], None),
             _latency(f"resolve p99 at {big} vs 1,000 beacons", runs["resolve big"], runs["resolve small"]),
             _latency(f"nearby p99 at {big} vs 1,000 sites", runs["nearby big"], runs["nearby small"]),
-            _p95(
+            p95_row(
                 f"site page p95 over {big} sites vs the bare handler",
                 runs["site page big"],
                 runs["bare page"],
             ),
-            _p95(
+            p95_row(
                 f"site page p95, {HOT_SITES:,} sites read again and again of {big}, vs the bare handler",
                 runs["site page hot"],
                 runs["bare page"],
@@ -360,7 +360,7 @@ def _latency(name: str, big: list[Run], small: list[Run]) -> Result:
     )
 
 
-def _p95(name: str, page: list[Run], bare: list[Run]) -> Result:
+def p95_row(name: str, page: list[Run], bare: list[Run]) -> Result:
     """The site page's p95 latency against the bare handler's under the same load: what our page costs.
 
     No target: the issue asks for the figure. Pages are kept rendered like `resolve`'s cards: over

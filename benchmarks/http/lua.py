@@ -89,6 +89,23 @@ end
     )
 
 
+def staff_page(folder: Path, name: str, path: str, cookie: str) -> Path:
+    """GET `path` as the signed-in staff member whose session cookie is `cookie`, and the p95 as
+    `site_page_random` prints it."""
+    return _write(
+        folder,
+        f"staff_{name.replace(' ', '_')}.lua",
+        f"""
+wrk.method = "GET"
+wrk.path = {_lua(path)}
+wrk.headers["Cookie"] = {_lua(cookie)}
+function done(summary, latency, requests)
+  io.write(string.format("p95_us %d\\n", latency:percentile(95.0)))
+end
+""",
+    )
+
+
 def ingest(folder: Path, sightings: list[dict[str, object]]) -> Path:
     body = json.dumps({"batch_id": "BATCH", "sightings": sightings})
     head, tail = body.split('"BATCH"')

@@ -399,7 +399,7 @@ def test_the_readme_check_finds_drift() -> None:
     """The check above can fail: the old README's lines, an unknown option and extra are each found."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras, scripts = set(project["optional-dependencies"]), set(project["scripts"])
-    drifted = "```sh\npip install nahbei\npip install '.[web]'\nnahbei-backend serve --workers 4\n```\n"
+    drifted = "```sh\npip install nahbei\npip install '.[web]'\nnahbei-backend serve --threads 4\n```\n"
     found = [p for _, words in shell_commands(drifted) for p in problems_of(words, extras, scripts, "0.1.0")]
     assert len(found) == 3, found
 

@@ -95,6 +95,15 @@ class AdminWrites(SqliteBase):
         )
         return [records.site(r) for r in rows]
 
+    async def sites_page(self, org_id: int, offset: int, limit: int) -> tuple[list[Site], int]:
+        counted = await fetch_one(self._r, "SELECT count(*) FROM sites WHERE org_id = ?", (org_id,))
+        rows = await fetch_all(
+            self._r,
+            f"SELECT {SITE.sql} FROM sites s WHERE s.org_id = ? ORDER BY s.id LIMIT ? OFFSET ?",
+            (org_id, limit, offset),
+        )
+        return [records.site(r) for r in rows], int(counted[0])
+
     async def get_site(self, org_id: int, site_id: int) -> Site:
         row = await fetch_one(
             self._r, f"SELECT {SITE.sql} FROM sites s WHERE s.id = ? AND s.org_id = ?", (site_id, org_id)

@@ -21,6 +21,7 @@ from backend.agent_file import FILE_NAME, INSTALL_COMMANDS, agent_toml
 from backend.errors import NotFound
 from backend.http.state import STATE
 from backend.models import AgentCreated, AgentHealth, AgentIn, AgentPatch, Site
+from backend.web.manage.paging import one_page, page_number
 from backend.web.manage.session import Staff, staff_for, staff_form
 from backend.web.manage.signin import see_other
 from backend.web.manage.site import SITE_PATH, site_of, site_page
@@ -29,6 +30,7 @@ from backend.web.render import page, page_language
 from backend.web.words import word
 
 AGENTS: Final = SITE_PATH + "/agents"
+PAGE_SIZE: Final = 20
 # Alerts told in their own column (online/offline) are not repeated among the others.
 _OWN_COLUMN: Final = frozenset({health.AGENT_SILENT})
 
@@ -72,8 +74,9 @@ async def _show(
     agents = await state.storage.list_agents(staff.org_id, site.id)
     beacons = {b.id: b for b in await state.storage.list_beacons(staff.org_id, site.id)}
     by_id = {a.agent_id: a for a in report.agents}
+    shown, number, pages = one_page(agents, page_number(request), PAGE_SIZE)
     rows = []
-    for agent in agents:
+    for agent in shown:
         found = by_id[agent.id]
         online, said = agent_state(found, agent.revoked, report.checked_at, site.timezone, lang)
         beacon = beacons.get(agent.advertise_beacon_id or 0)
@@ -96,6 +99,9 @@ async def _show(
     done = request.query.get("done")
     context = {
         "rows": rows,
+        "page": number,
+        "pages": pages,
+        "total": len(agents),
         "made": None,
         "file": "",
         "file_link": "",

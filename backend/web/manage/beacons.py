@@ -26,7 +26,7 @@ from backend.errors import AlreadyRegistered, Conflict, Exhausted, NotFound
 from backend.http.state import STATE
 from backend.models import AgentPatch, Site
 from backend.storage.rows import beacon_key
-from backend.web.manage.dashboard import page_number
+from backend.web.manage.paging import one_page, page_number
 from backend.web.manage.session import Staff, staff_for, staff_form
 from backend.web.manage.signin import see_other
 from backend.web.manage.site import SITE_PATH, site_of, site_page
@@ -75,10 +75,9 @@ async def _show(
     health = await act.site_health(state, staff.org_id, site.id)
     heard = {b.beacon_id: b for b in health.beacons}
     agents = [a for a in await state.storage.list_agents(staff.org_id, site.id) if not a.revoked]
-    pages = max(1, -(-len(beacons) // PAGE_SIZE))
-    number = min(page_number(request), pages)
+    shown, number, pages = one_page(beacons, page_number(request), PAGE_SIZE)
     rows = []
-    for beacon in beacons[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]:
+    for beacon in shown:
         report = heard.get(beacon.id)
         rows.append(
             {
@@ -176,12 +175,15 @@ def _field_text(problem: Problem, lang: str) -> str:
 
 
 async def import_csv(request: web.Request) -> web.StreamResponse:
+    if not request.content_type.startswith("multipart/"):
+        await staff_form(request, "editor")  # without its csrf field a form is refused (403) first
+        raise web.HTTPBadRequest()  # with it, it is still not the upload form
     staff = await staff_for(request, "editor")
+    csrf, data, too_large = await _upload(request)
+    if not secrets.compare_digest(csrf, staff.csrf):  # refused before anything else, as every form is
+        raise web.HTTPForbidden()
     site = await site_of(request, staff)
     lang = page_language(request)
-    csrf, data, too_large = await _upload(request)
-    if not secrets.compare_digest(csrf, staff.csrf):
-        raise web.HTTPForbidden()
     if too_large:
         return await _show(
             request, staff, site, status=413, problems=[word("beacons.problem.too_large", lang)]
@@ -223,8 +225,6 @@ async def _upload(request: web.Request) -> tuple[str, bytes, bool]:
     """The form's `csrf` and its file's bytes, read up to the cap: (csrf, data, too large)."""
     if request.content_length is not None and request.content_length > MAX_CSV_BYTES + 16 * 1024:
         return "", b"", True
-    if not request.content_type.startswith("multipart/"):
-        raise web.HTTPBadRequest()
     csrf, data = "", b""
     reader = await request.multipart()
     while (part := await reader.next()) is not None:

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from backend.http.state import STATE
 from backend.site_health import site_health
+from backend.web.manage.paging import page_count, page_number
 from backend.web.manage.session import staff_for
 from backend.web.manage.site_map import map_setup
 from backend.web.manage.site_state import findings
@@ -19,19 +20,17 @@ from backend.web.render import page, page_language, render
 PAGE_SIZE: Final = 20
 
 
-def page_number(request: web.Request) -> int:
-    raw = request.query.get("page", "1")
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
-
-
 async def dashboard(request: web.Request) -> web.StreamResponse:
     staff = await staff_for(request)
     state, lang = request.app[STATE], page_language(request)
-    sites = await state.storage.list_sites(staff.org_id)
-    pages = max(1, -(-len(sites) // PAGE_SIZE))
-    number = min(page_number(request), pages)
+    number = page_number(request)
+    sites, total = await state.storage.sites_page(staff.org_id, (number - 1) * PAGE_SIZE, PAGE_SIZE)
+    pages = page_count(total, PAGE_SIZE)
+    if number > pages:  # past the end (an old link): the last page, read again
+        number = pages
+        sites, total = await state.storage.sites_page(staff.org_id, (number - 1) * PAGE_SIZE, PAGE_SIZE)
     shown = []
-    for site in sites[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]:
+    for site in sites:
         report = await site_health(state.storage, state.settings, staff.org_id, site.id, state.clock())
         shown.append((site, findings(report, site.timezone, lang)))
     setup = map_setup(state.settings)
@@ -40,7 +39,7 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         "sites": shown,
         "page": number,
         "pages": pages,
-        "total": len(sites),
+        "total": total,
         "map": setup,
     }
     return render(request, "manage_dashboard.html", context, lang=lang, img_src=setup.img_src)

@@ -23,6 +23,7 @@ from backend.http.state import STATE
 from backend.models import Prompt, PromptPatch, Site
 from backend.prompts import action_label, view
 from backend.web.card import Card, app_card, empty_cards
+from backend.web.manage.paging import one_page, page_number
 from backend.web.manage.prompt_form import (
     NEARNESS,
     FormResult,
@@ -41,6 +42,7 @@ from beacon_agent.contract.wire import PromptKind
 PROMPTS: Final = SITE_PATH + "/prompts"
 ONE: Final = PROMPTS + "/{prompt_id:[0-9]{1,18}}"
 DONE: Final = frozenset({"created", "saved", "published", "withdrawn"})
+PAGE_SIZE: Final = 20
 STATUSES: Final = {"published": "published", "draft": "withdrawn"}
 
 
@@ -63,11 +65,17 @@ async def list_page(request: web.Request) -> web.StreamResponse:
     site = await site_of(request, staff)
     state, lang = request.app[STATE], page_language(request)
     now = state.now()
-    rows = [
-        (p, view(p, [lang], site.default_lang).title, prompt_state(p, site.timezone, now))
-        for p in await state.storage.list_prompts(staff.org_id, site.id)
-    ]
-    context = {"rows": rows, "done": _done(request), "base": _base(site)}
+    prompts = await state.storage.list_prompts(staff.org_id, site.id)
+    shown, number, pages = one_page(prompts, page_number(request), PAGE_SIZE)
+    rows = [(p, view(p, [lang], site.default_lang).title, prompt_state(p, site.timezone, now)) for p in shown]
+    context = {
+        "rows": rows,
+        "done": _done(request),
+        "base": _base(site),
+        "page": number,
+        "pages": pages,
+        "total": len(prompts),
+    }
     return site_page(request, "manage_prompts.html", staff, site, context)
 
 
