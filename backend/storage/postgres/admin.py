@@ -76,6 +76,16 @@ class AdminWrites(PostgresBase):
         rows = await self._all(f"SELECT {SITE.sql} FROM sites s WHERE s.org_id = $1 ORDER BY s.id", org_id)
         return [records.site(r) for r in rows]
 
+    async def sites_page(self, org_id: int, offset: int, limit: int) -> tuple[list[Site], int]:
+        counted = await self._value("SELECT count(*) FROM sites WHERE org_id = $1", org_id)
+        rows = await self._all(
+            f"SELECT {SITE.sql} FROM sites s WHERE s.org_id = $1 ORDER BY s.id LIMIT $2 OFFSET $3",
+            org_id,
+            limit,
+            offset,
+        )
+        return [records.site(r) for r in rows], int(counted)
+
     async def get_site(self, org_id: int, site_id: int) -> Site:
         row = await self._one(
             f"SELECT {SITE.sql} FROM sites s WHERE s.id = $1 AND s.org_id = $2", site_id, org_id
