@@ -24,12 +24,13 @@ from backend.http.workers import serve_workers
 from backend.link_domains import BadDomain
 from backend.orgs import BadOrgName, link_domains
 from backend.storage import UnsupportedDatabase, open_storage
+from backend.storage.copy import NotEmpty, copy_store
 from backend.storage.open import CannotOpenDatabase
 from beacon_agent.contract import logs, version
 
-DB_HELP = "the database: a SQLite file or a sqlite:/// URL (default {}, env NAHBEI_DB)"
+DB_HELP = "the database: a SQLite file, a sqlite:/// URL or a postgresql:// URL (default {}, env NAHBEI_DB)"
 # What a careless --db, --host or --port comes to: one line and exit status 2, never a traceback.
-REFUSED = (UnsupportedDatabase, CannotOpenDatabase, NotADemoDatabase, CannotListen, BadOrgName)
+REFUSED = (UnsupportedDatabase, CannotOpenDatabase, NotADemoDatabase, CannotListen, BadOrgName, NotEmpty)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,6 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     links.add_argument("--db", help=DB_HELP.format("./var/nahbei.db"))
 
+    copy = admin_sub.add_parser(
+        "copy-store",
+        help="copy an instance's SQLite file into an empty PostgreSQL database, every row count checked",
+        description="Moving up: every table is copied in one transaction (all or nothing) and its row count "
+        "checked before it commits; progress is printed per table. Stop the backend on the SQLite file first.",
+    )
+    copy.add_argument(
+        "--from", dest="source", required=True, help="the SQLite file: a path or sqlite:///path"
+    )
+    copy.add_argument(
+        "--to", dest="target", required=True, help="the empty PostgreSQL database: postgresql://user@host/db"
+    )
+
     demo = sub.add_parser("demo", help="seed a demo organisation (a hospice and two more sites) and serve it")
     _server_options(demo, default_db=DEMO_DB)
     demo.add_argument("--no-serve", action="store_true", help="seed, print the admin key and exit")
@@ -115,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "openapi":
         print(json.dumps(document(OPERATIONS, settings_from(), version()), indent=1))
         return 0
-    db = args.db
+    db = getattr(args, "db", None)
     if args.command == "demo" and db is None and ENV_PREFIX + "DB" not in os.environ:
         db = DEMO_DB
     try:
@@ -139,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "admin" and args.admin_command == "link-domains":
         return _link_domains(args, settings)
+    if args.command == "admin" and args.admin_command == "copy-store":
+        return _copy_store(args)
     if args.command == "admin":
         return asyncio.run(accounts_cli.run(args, settings))
     if args.command == "demo":
@@ -179,6 +195,26 @@ def _link_domains(args: argparse.Namespace, settings: Settings) -> int:
     shown = ", ".join(org.link_domains) or "any public https address (no restriction)"
     print(f"Organisation {org.id} ({org.name}): action links may go to {shown}")
     return 0
+
+
+def _copy_store(args: argparse.Namespace) -> int:
+    def progress(table: str, done: int, total: int) -> None:
+        if done == total or done % 100_000 == 0:  # each table once, big ones as they go
+            print(f"  {table}: {done:,} of {total:,} rows", flush=True)
+
+    print(f"Copying {args.source} into {_hidden(args.target)} ...", flush=True)
+    copied = asyncio.run(copy_store(args.source, args.target, progress))
+    print(
+        f"Copied {sum(copied.values()):,} rows in {len(copied)} tables; every table's count matches the source."
+    )
+    return 0
+
+
+def _hidden(url: str) -> str:
+    """The URL without its password, for the terminal."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    return f"{scheme}{sep}{userinfo.partition(':')[0]}{at}{host}" if at else url
 
 
 def _refuse(reason: str) -> int:

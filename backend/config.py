@@ -29,7 +29,8 @@ class Settings(BaseModel):
     db: Path | str = Field(
         Path("var/nahbei.db"),
         description="The database: a SQLite file (created with its folder), as a path or as a URL, "
-        "`sqlite:///relative/path` or `sqlite:////absolute/path`.",
+        "`sqlite:///relative/path` or `sqlite:////absolute/path`; or PostgreSQL with PostGIS, "
+        "`postgresql://user:password@host:port/database`.",
     )
     workers: int = Field(
         1,

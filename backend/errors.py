@@ -56,6 +56,17 @@ class Exhausted(DomainError):
     title = "No identities left"
 
 
+class Unavailable(DomainError):
+    """A part the service needs (its database) cannot be reached now; the client should retry."""
+
+    status = 503
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
 class LinkRefused(DomainError):
     """An action link outside the domains the instance's operator allows the organisation."""
 

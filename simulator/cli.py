@@ -121,6 +121,12 @@ def _common(parser: argparse.ArgumentParser, speed_default: str) -> None:
         help="folder for the report and the run's files (default reports/<scenario>-<seed>/)",
     )
     parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="run the backend on this PostgreSQL database (postgresql://user@host/db; empty, or one an "
+        "earlier run used: it is started anew) instead of a SQLite file in the report's folder",
+    )
+    parser.add_argument(
         "--serve",
         action="store_true",
         help="after the report, keep the backend up until Ctrl-C and print its URL, admin key and curl calls",
@@ -187,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 progress=line,
                 serve=args.serve,
                 on_report=_printer(line, folder),
+                db=args.db,
             )
         )
     except SimulationError as exc:

@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from beacon_agent.contract.frames import encode_ibeacon
 from simulator.bluez.bus import SYSTEM_BUS_ENV, PrivateBus
 from simulator.bluez.service import FakeBluez
 from tests.conftest import SITE, Backend
+from tests.stored import value
 
 IB_UUID = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,9 +89,8 @@ async def eventually(condition: Callable[[], bool], within: float, what: str) ->
         await asyncio.sleep(0.1)
 
 
-def stored(db: Path, sql: str = "SELECT COALESCE(SUM(count), 0) FROM sightings") -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute(sql).fetchone()[0])
+def stored(db: Path | str, sql: str = "SELECT COALESCE(SUM(count), 0) FROM sightings") -> int:
+    return int(value(db, sql))
 
 
 class Site:

@@ -20,6 +20,7 @@ from pathlib import Path
 import requests
 
 from benchmarks.servers import free_port, stop
+from tests.postgres import TEMPLATE, PostgresCluster
 
 # Generous limits that only stop a hung server from hanging the suite; nothing here is timed.
 START_TIMEOUT_S = 60.0
@@ -33,17 +34,29 @@ class DemoServer:
     agent_token: str
     log: Path
     process: subprocess.Popen[bytes]
-    db: Path
+    db: Path | str
     settings: dict[str, str]
+    # On PostgreSQL: the cluster and the database names of the served and the seeded copy.
+    postgres: PostgresCluster | None = None
+    names: tuple[str, str] = ("", "")
 
     def reset(self) -> None:
         """Back to the demo's data as seeded, at the same address: for tests whose next request
         depends on earlier answers (schemathesis's stateful runs), which must not meet what an
         earlier run created (a 409 where the last run got 201 changes the data drawn after it)."""
         stop(self.process)
-        for leftover in (self.db.with_name(self.db.name + "-wal"), self.db.with_name(self.db.name + "-shm")):
-            leftover.unlink(missing_ok=True)
-        shutil.copyfile(self.db.with_name("seeded.db"), self.db)
+        if self.postgres is not None:
+            served, seeded = self.names
+            self.postgres.psql(f"DROP DATABASE {served} WITH (FORCE)")
+            self.postgres.psql(f"CREATE DATABASE {served} TEMPLATE {seeded}")
+        else:
+            assert isinstance(self.db, Path)
+            for leftover in (
+                self.db.with_name(self.db.name + "-wal"),
+                self.db.with_name(self.db.name + "-shm"),
+            ):
+                leftover.unlink(missing_ok=True)
+            shutil.copyfile(self.db.with_name("seeded.db"), self.db)
         self.process, _ = _start(self.db, self.log, self.settings, port=int(self.base.rsplit(":", 1)[1]))
 
     def url(self, path: str) -> str:
@@ -86,7 +99,7 @@ def backend_env(settings: Mapping[str, str]) -> dict[str, str]:
 
 
 def _start(
-    db: Path, log: Path, settings: Mapping[str, str], port: int | None = None
+    db: Path | str, log: Path, settings: Mapping[str, str], port: int | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
     """`nahbei-backend serve` on `port` (else a free one), once it answers /healthz."""
     for _attempt in range(3):  # another process may take the free port before the server does
@@ -118,12 +131,22 @@ def serve(db: Path, log: Path, **settings: str) -> Iterator[str]:
         stop(process)
 
 
-def serve_demo(folder: Path, **settings: str) -> Iterator[DemoServer]:
-    """The demo's data served by `nahbei-backend serve` (rate limiting off unless `settings` say)."""
+def serve_demo(
+    folder: Path, *, postgres: PostgresCluster | None = None, **settings: str
+) -> Iterator[DemoServer]:
+    """The demo's data served by `nahbei-backend serve` (rate limiting off unless `settings` say); on
+    a database of its own in `postgres` if given, else on a SQLite file in `folder`."""
     settings = {"rate_limit_per_s": "0", **settings}
-    db = folder / "demo.db"
+    db: Path | str = folder / "demo.db"
+    names = ("", "")
+    if postgres is not None:
+        served = f"demo_{os.getpid()}_{folder.name.replace('-', '_')}"
+        names = (served, served + "_seeded")
+        postgres.psql(f"CREATE DATABASE {served} TEMPLATE {TEMPLATE}")
+        db = postgres.dsn(served)
     seeded = subprocess.run(
-        [*backend_command(), "demo", "--no-serve", "--db", str(db), "--log-format", "json"],
+        # --reset-demo: on PostgreSQL the demo cannot tell its own database from another's by a file
+        [*backend_command(), "demo", "--no-serve", "--reset-demo", "--db", str(db), "--log-format", "json"],
         capture_output=True,
         text=True,
         timeout=START_TIMEOUT_S,
@@ -133,11 +156,19 @@ def serve_demo(folder: Path, **settings: str) -> Iterator[DemoServer]:
     admin = re.search(r"admin key: (nbk_[A-Za-z0-9_-]+)", seeded.stdout)
     agent = re.search(r"agent token of the hospice's Pi: (nba_[A-Za-z0-9_-]+)", seeded.stdout)
     assert admin and agent, seeded.stdout
-    shutil.copyfile(db, folder / "seeded.db")  # demo --no-serve leaves no WAL behind: one file is all
+    if postgres is not None:
+        postgres.psql(f"CREATE DATABASE {names[1]} TEMPLATE {names[0]}")
+    else:
+        shutil.copyfile(db, folder / "seeded.db")  # demo --no-serve leaves no WAL behind: one file is all
     log = folder / "server.log"
     process, base = _start(db, log, settings)
-    server = DemoServer(base, admin.group(1), agent.group(1), log, process, db, dict(settings))
+    server = DemoServer(
+        base, admin.group(1), agent.group(1), log, process, db, dict(settings), postgres, names
+    )
     try:
         yield server
     finally:
         stop(server.process)
+        if postgres is not None:
+            for name in names:
+                postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

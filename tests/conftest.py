@@ -1,8 +1,17 @@
-"""Shared fixtures: a real backend on 127.0.0.1 with a real SQLite file, a clock tests can move, and
-the reliability suite's `figure`."""
+"""Shared fixtures: a real backend on 127.0.0.1 on each store (a real SQLite file, a real PostgreSQL
+database), a clock tests can move, and the reliability suite's `figure`.
+
+`db` is parametrised over the stores, so every test that takes `backend`, `make_backend` or `db` runs
+once on each: its id ends in ``[sqlite]`` or ``[postgres]`` (``-k sqlite`` picks one, and so does
+``NAHBEI_TEST_STORES=sqlite``). A test that
+looks inside the SQLite file itself says so with ``@pytest.mark.sqlite_only("why")`` and is skipped
+on PostgreSQL with that reason. A test that drives the browser runs on SQLite only (see
+`pytest_collection_modifyitems`).
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -20,6 +29,44 @@ from tests.reliability.figures import Figures
 # A real PostgreSQL (primary and replica) for the tests that name `postgres` or `pg_database`; a real
 # chromium for those that name `browser`.
 pytest_plugins = ["tests.postgres", "tests.browser"]
+
+# NAHBEI_TEST_STORES=sqlite runs the contract suite on SQLite alone (a quick run while editing).
+STORES = tuple(os.environ.get("NAHBEI_TEST_STORES", "sqlite,postgres").split(","))
+if not set(STORES) <= {"sqlite", "postgres"}:
+    raise ValueError(f"NAHBEI_TEST_STORES names stores we do not have: {','.join(STORES)!r}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only(reason): the test reads the SQLite file itself")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the browser tests' PostgreSQL runs: a page calls the same storage methods that the
+    HTTP tests check on both stores, and chromium is the slowest part of the suite."""
+    left_out = [item for item in items if _browser_on_postgres(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not _browser_on_postgres(item)]
+
+
+def _browser_on_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return (
+        "browser" in getattr(item, "fixturenames", ())
+        and callspec is not None
+        and callspec.params.get("db") == "postgres"
+    )
+
+
+@pytest.fixture(params=STORES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """The database a test's backend uses: a SQLite file in `tmp_path`, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "nahbei.db"
+    if (marker := request.node.get_closest_marker("sqlite_only")) is not None:
+        pytest.skip(f"SQLite only: {marker.args[0]}")
+    url: str = request.getfixturevalue("pg_store")
+    return url
 
 
 @pytest.fixture
@@ -86,11 +133,11 @@ BackendFactory = Callable[..., Awaitable[Backend]]
 
 
 @pytest.fixture
-async def make_backend(tmp_path: Path) -> AsyncIterator[BackendFactory]:
+async def make_backend(tmp_path: Path, db: Path | str) -> AsyncIterator[BackendFactory]:
     clients: list[TestClient[Any, Any]] = []
 
     async def start(*, real_clock: bool = False, **overrides: Any) -> Backend:
-        settings = make_settings(tmp_path, **overrides)
+        settings = make_settings(tmp_path, **{"db": db, **overrides})
         org_id, key = await create_org(settings, "Hospiz am Park e.V.")
         clock = Clock(real=real_clock)
         client = TestClient(TestServer(create_app(settings, clock=clock), host="127.0.0.1"))

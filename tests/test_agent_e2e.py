@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -36,6 +35,7 @@ from tests.agents import (
 )
 from tests.bluez_fixtures import fixture_bluez_bus, fixture_fake_bluez
 from tests.conftest import SITE, Backend, BackendFactory
+from tests.stored import rows
 
 __all__ = ["fixture_bluez_bus", "fixture_fake_bluez"]
 
@@ -61,9 +61,7 @@ async def test_sightings_arrive_with_the_right_key_and_counts(started: Any) -> N
     backend, site, agent = started
     await site.advertise(300)
     await eventually(lambda: stored(backend.settings.db) == site.sent, 30, "all advertisements counted")
-    keys = {
-        row[0] for row in sqlite3.connect(backend.settings.db).execute("SELECT beacon_key FROM sightings")
-    }
+    keys = {row[0] for row in rows(backend.settings.db, "SELECT beacon_key FROM sightings")}
     assert keys == {f"ibeacon:{IB_UUID}:7:{site.minor}"}
     assert await agent.stop() == 0  # SIGTERM: a clean exit
 
@@ -195,10 +193,12 @@ async def test_an_advertising_agent_is_heard_by_a_scanning_agent_eid_rotation_in
                 await eventually(lambda: bool(on_air) and fake_b.discovering, 30, "A on air and B scanning")
 
                 def keys_heard() -> set[str]:
-                    rows = sqlite3.connect(backend.settings.db).execute(
-                        "SELECT DISTINCT beacon_key FROM sightings WHERE beacon_id = ?", (beacon,)
+                    found = rows(
+                        backend.settings.db,
+                        "SELECT DISTINCT beacon_key FROM sightings WHERE beacon_id = ?",
+                        beacon,
                     )
-                    return {row[0] for row in rows}
+                    return {row[0] for row in found}
 
                 deadline = time.monotonic() + 40
                 while len(keys_heard()) < 3 and time.monotonic() < deadline:

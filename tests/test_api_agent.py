@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 from backend.eids import beacon_clock
 from backend.http.state import STATE
 from backend.storage import EidBeacon
+from tests import stored
 from tests.conftest import SITE, Backend, prompt_body
 
 IB = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"
@@ -49,8 +49,7 @@ def now(backend: Backend) -> datetime:
 
 
 def rows(backend: Backend, sql: str = "SELECT COUNT(*) FROM sightings") -> int:
-    with sqlite3.connect(backend.settings.db) as db:
-        return int(db.execute(sql).fetchone()[0])
+    return int(stored.value(backend.settings.db, sql))
 
 
 async def test_batch_is_stored_once_and_answered_with_prompts(backend: Backend) -> None:
@@ -122,14 +121,12 @@ async def test_a_batch_longer_than_one_statement_stores_every_row_roll_up_and_ne
         "POST", "/v1/agent/sightings", 200, json=batch, headers={"Authorization": f"Bearer {token}"}
     )
     assert answer["accepted"] == 700
-    with sqlite3.connect(backend.settings.db) as db:
-        stored = db.execute(
-            "SELECT beacon_key, last_seen, count, telemetry FROM sightings ORDER BY id"
-        ).fetchall()
-        hourly = db.execute("SELECT hour, sightings, advertisements FROM sightings_hourly").fetchall()
-        beacons = dict(db.execute("SELECT key, battery_mv FROM beacons").fetchall())
-    assert [(k, c) for k, _, c, _ in stored] == [(r["beacon"], r["count"]) for r in reports]
-    assert [t for *_, t in stored] == [f'{{"battery_mv":{2000 + i}}}' for i in range(700)]
+    db = backend.settings.db
+    found = stored.rows(db, "SELECT beacon_key, last_seen, count, telemetry FROM sightings ORDER BY id")
+    hourly = stored.rows(db, "SELECT hour, sightings, advertisements FROM sightings_hourly")
+    beacons = dict(stored.rows(db, "SELECT key, battery_mv FROM beacons"))
+    assert [(k, c) for k, _, c, _ in found] == [(r["beacon"], r["count"]) for r in reports]
+    assert [t for *_, t in found] == [f'{{"battery_mv":{2000 + i}}}' for i in range(700)]
     assert sum(n for _, n, _ in hourly) == 700 and sum(a for *_, a in hourly) == sum(
         r["count"] for r in reports
     )

@@ -4,7 +4,6 @@ site's exponent, resolve uses it, and the health shows the fit and MOVED."""
 from __future__ import annotations
 
 import math
-import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -12,6 +11,7 @@ from typing import Any, cast
 import pytest
 
 from tests.conftest import Backend
+from tests.stored import rows, value
 from tests.test_api_agent import agent_site
 
 N_STREET = 3.0
@@ -110,15 +110,15 @@ async def test_batches_refit_their_site_at_most_once_a_minute(backend: Backend) 
     await deliver(backend, token, keys[0], 30)
 
     def fitted() -> float | None:
-        with sqlite3.connect(backend.settings.db) as db:
-            row = db.execute("SELECT fitted_exponent FROM distance_models WHERE site_id = ?", (site,))
-            return cast(float | None, row.fetchone()[0])
+        found = value(
+            backend.settings.db, "SELECT fitted_exponent FROM distance_models WHERE site_id = ?", site
+        )
+        return cast(float | None, found)
 
     assert fitted() == pytest.approx(N_STREET)
     backend.clock.advance(60)
     await deliver(backend, token, keys[0], 1)  # refits (a minute since the last), then ...
-    with sqlite3.connect(backend.settings.db) as db:
-        db.execute("UPDATE distance_models SET fitted_exponent = NULL WHERE site_id = ?", (site,))
+    rows(backend.settings.db, "UPDATE distance_models SET fitted_exponent = NULL WHERE site_id = ?", site)
     await deliver(backend, token, keys[0], 1)  # ... 30 s later: no refit
     assert fitted() is None
     backend.clock.advance(1)

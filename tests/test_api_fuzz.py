@@ -64,7 +64,8 @@ from beacon_agent.contract.wire import (
     SightingBatch,
 )
 from tests.backend_process import REQUEST_TIMEOUT_S, DemoServer, serve_demo
-from tests.conftest import SITE, prompt_body
+from tests.conftest import SITE, STORES, prompt_body
+from tests.postgres import PostgresCluster
 from tests.reliability.figures import Figures, scaled
 
 PROBLEM = "application/problem+json"
@@ -325,14 +326,26 @@ def test_the_model_fuzzing_can_tell_a_valid_value() -> None:
 # --- the real command line in a subprocess -------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    yield from serve_demo(tmp_path_factory.mktemp("fuzz"))
+# The real server on each store, as the `db` fixture gives the in-process backend.
+@pytest.fixture(scope="module", params=STORES)
+def fuzz_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoServer]:
+    yield from serve_demo(tmp_path_factory.mktemp("fuzz"), postgres=_cluster(request))
 
 
-@pytest.fixture(scope="module")
-def schema_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    yield from serve_demo(tmp_path_factory.mktemp("schemathesis"))
+@pytest.fixture(scope="module", params=STORES)
+def schema_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoServer]:
+    yield from serve_demo(tmp_path_factory.mktemp("schemathesis"), postgres=_cluster(request))
+
+
+def _cluster(request: pytest.FixtureRequest) -> PostgresCluster | None:
+    if request.param == "sqlite":
+        return None
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    return cluster
 
 
 def _check_answer(response: requests.Response, what: str) -> None:

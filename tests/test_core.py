@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
 from pathlib import Path
 
 import aiohttp
@@ -20,6 +19,7 @@ from beacon_agent.contract.wire import Heartbeat, ScannerState
 from beacon_agent.core import AgentCore
 from beacon_agent.outbox import Outbox
 from tests.conftest import SITE, Backend, Clock
+from tests.stored import rows
 
 UUID = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"
 BEACON = "AA:BB:CC:00:00:01"
@@ -88,8 +88,7 @@ async def test_what_it_hears_reaches_the_backend_and_the_heartbeat_tells_its_sta
             await asyncio.gather(reporter, return_exceptions=True)
             await core.close()
     assert ack is not None and ack.advertise is None
-    with sqlite3.connect(backend.settings.db) as db:
-        assert db.execute("SELECT beacon_key, count, rssi_max FROM sightings").fetchall() == [(key, 3, -60)]
+    assert rows(backend.settings.db, "SELECT beacon_key, count, rssi_max FROM sightings") == [(key, 3, -60)]
     expected = Heartbeat(
         version=version(),
         uptime_s=61.3,

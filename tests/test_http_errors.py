@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from aiohttp import web
 
 from backend.http.app import create_app
 from tests.conftest import SITE, Backend, BackendFactory, make_settings, prompt_body
+from tests.stored import value
 
 PROBLEM = "application/problem+json"
 IB = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"
@@ -115,8 +115,7 @@ def heartbeat() -> dict[str, Any]:
 
 
 def stored(backend: Backend, table: str) -> int:
-    with sqlite3.connect(backend.settings.db) as db:
-        return int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    return int(value(backend.settings.db, f"SELECT COUNT(*) FROM {table}"))
 
 
 async def healthy(backend: Backend) -> None:

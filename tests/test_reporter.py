@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from beacon_agent.backoff import backoff_ceiling
 from beacon_agent.contract.wire import Heartbeat, HeartbeatAck, ScannerState, Sighting
 from beacon_agent.outbox import Outbox
 from beacon_agent.reporter import TOKEN_REJECTED_MESSAGE, Reporter, ReporterStatus
+from tests import stored
 from tests.conftest import SITE, Backend, BackendFactory, prompt_body
 
 IB = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"
@@ -77,8 +77,7 @@ def sightings(keys: list[str], per_key: int = 1) -> list[Sighting]:
 
 
 def count(backend: Backend, sql: str = "SELECT COUNT(*) FROM sightings") -> int:
-    with sqlite3.connect(backend.settings.db) as db:
-        return int(db.execute(sql).fetchone()[0])
+    return int(stored.value(backend.settings.db, sql))
 
 
 def url(port: int | None) -> str:
@@ -149,10 +148,9 @@ async def test_batches_arrive_with_their_keys_and_the_outbox_empties(
         assert a.sleeps.delays == []
     assert count(backend) == 10
     by_key = "SELECT COUNT(DISTINCT beacon_key) FROM sightings WHERE beacon_key IN (?, ?, ?)"
-    with sqlite3.connect(backend.settings.db) as db:
-        assert db.execute(by_key, site.keys).fetchone()[0] == 3
-        stored = {row[0] for row in db.execute("SELECT batch_id FROM sighting_batches")}
-    assert stored == {str(b.batch_id) for b in batches}
+    assert stored.value(backend.settings.db, by_key, *site.keys) == 3
+    batch_ids = {row[0] for row in stored.rows(backend.settings.db, "SELECT batch_id FROM sighting_batches")}
+    assert batch_ids == {str(b.batch_id) for b in batches}
     assert [p.title for p in reporter.prompts] == ["Helfen Sie mit"]
     assert isinstance(ack, HeartbeatAck) and ack.advertise is None
     assert diagnostics["batches_sent"] == 4 and diagnostics["sightings_sent"] == 10
@@ -198,8 +196,7 @@ async def test_an_outage_loses_nothing_and_stores_every_sighting_once(
                 await restarted.close()
     assert count(backend) == 3 + 6 + 300 + 1
     assert count(backend, "SELECT COUNT(*) FROM sighting_batches") == 1 + len(put)
-    with sqlite3.connect(settings.db) as db:
-        ids = {r[0] for r in db.execute("SELECT batch_id FROM sighting_batches")}
+    ids = {r[0] for r in stored.rows(settings.db, "SELECT batch_id FROM sighting_batches")}
     assert ids == {str(first.batch_id), *(str(b.batch_id) for b in put)}
 
 

@@ -31,6 +31,7 @@ from simulator.world.beacons import BeaconInfo
 from simulator.world.scenario import EddystoneEidSpec, Scenario, WalkerGroup, load_scenario
 from simulator.world.walkers import Walker
 from simulator.world.world import World
+from tests import stored
 from tests.test_report import DESIGN_KEYS
 
 SEED = 1
@@ -347,3 +348,30 @@ async def test_nearness_goals_recall_95_percent_within_5_s_median_and_15_s_p95(
     assert near["recall"] >= 0.95, near
     assert delay["median"] is not None and delay["median"] <= 5.0, near
     assert delay["p95"] <= 15.0, near
+
+
+async def test_the_simulation_runs_on_postgresql_with_one_flag_and_wipes_only_its_own_database(
+    tmp_path: Path, pg_store: str
+) -> None:
+    scenario = load_scenario("quiet_street")
+    for run in ("first", "again"):  # a database an earlier run used is started anew
+        record = await run_scenario(
+            scenario, seed=SEED, folder=tmp_path / run, progress=None, db=pg_store, agents="inline", speed=0.0
+        )
+        assert record.sightings_produced == record.sightings_received > 0
+        assert record.shown, "walkers with the app were shown the hospice's prompt"
+    assert not (tmp_path / "first" / "backend.sqlite3").exists()
+    stored.rows(pg_store, "DELETE FROM meta WHERE name = 'simulation'")  # now it is someone's instance
+    with pytest.raises(SimulationError, match="organisations the simulator did not make"):
+        await run_scenario(
+            scenario,
+            seed=SEED,
+            folder=tmp_path / "refused",
+            progress=None,
+            db=pg_store,
+            agents="inline",
+            speed=0.0,
+        )
+    assert (
+        stored.value(pg_store, "SELECT SUM(count) FROM sightings") == record.sightings_received
+    )  # untouched

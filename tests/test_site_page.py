@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from backend.http.app import create_app
 from tests.browser import look
 from tests.conftest import SITE, Backend, BackendFactory, make_settings, prompt_body
 from tests.manage_helpers import get, submit
+from tests.stored import rows
 
 
 async def _site_with_prompts(backend: Backend) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -85,8 +85,8 @@ async def test_the_kept_page_follows_every_change_and_the_clock(backend: Backend
     await backend.json("PATCH", f"{prompts}/{weekdays['id']}", 200, json={"texts": {"de": {"title": "Neu"}}})
     assert "Neu" in await shown()  # an admin change clears it at once
 
-    with sqlite3.connect(backend.settings.db) as other:  # another process renames the site
-        other.execute("UPDATE sites SET name = 'Hospiz am See' WHERE id = ?", (site["id"],))
+    # another process renames the site
+    rows(backend.settings.db, "UPDATE sites SET name = 'Hospiz am See' WHERE id = ?", site["id"])
     assert "Hospiz am Park" in await shown()  # kept: this process cannot know yet
     backend.clock.advance(backend.settings.cache_ttl_s + 1)
     assert "Hospiz am See" in await shown()

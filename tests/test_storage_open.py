@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import threading
 import time
@@ -11,7 +12,7 @@ import pytest
 
 from backend.config import Settings, settings_from
 from backend.storage import UnsupportedDatabase, open_storage, storage_for
-from backend.storage.open import sqlite_path
+from backend.storage.open import CannotOpenDatabase, sqlite_path
 from backend.storage.sqlite import SqliteStorage
 
 
@@ -56,9 +57,8 @@ def test_a_path_given_as_text_is_a_path() -> None:
 @pytest.mark.parametrize(
     ("db", "said"),
     [
-        ("postgresql://nahbei@db.example/nahbei", "'postgresql://nahbei@db.example/nahbei'"),
-        ("postgresql://nahbei:s3cret@db/nahbei", "'postgresql://nahbei:***@db/nahbei'"),
         ("postgresql://nahbei:s3cret@[::1/x", "'postgresql://…'"),
+        ("postgresql://nahbei:s3cret@db:99999/nahbei", "'postgresql://nahbei:***@db:99999/nahbei'"),
         ("mysql://x", "mysql:// is not supported"),
         ("sqlite://", "a SQLite URL names one file"),
         ("sqlite://host/x.db", "a SQLite URL names one file"),
@@ -99,3 +99,23 @@ async def test_an_open_that_fails_half_way_leaves_no_connection_thread_behind(tm
     for thread in left:
         thread.join(timeout=5)
     assert not [t for t in left if t.is_alive()]
+
+
+def test_a_postgresql_url_names_the_postgresql_store() -> None:
+    from backend.storage.postgres import PostgresStorage
+
+    for url in ("postgresql://nahbei:pw@db.example:5433/nahbei", "postgres://db.example/nahbei"):
+        assert isinstance(storage_for(Settings(db=url)), PostgresStorage)
+
+
+async def test_a_postgresql_server_that_does_not_answer_is_one_line_without_the_password() -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"postgresql://nahbei:s3cret@127.0.0.1:{port}/nahbei"
+    with pytest.raises(CannotOpenDatabase) as refused:
+        async with open_storage(Settings(db=url)):
+            pass
+    said = str(refused.value)
+    assert f"'postgresql://nahbei:***@127.0.0.1:{port}/nahbei'" in said and "is PostgreSQL running" in said
+    assert "s3cret" not in said and "\n" not in said

@@ -1,6 +1,7 @@
-"""`nahbei-backend serve --workers 2` as a real process tree on one SQLite file: changes reach every
-worker's cache within a second, a worker killed mid-ingest loses and doubles nothing and is
-replaced (and its ingest empties no cache), and the rate limit holds for the workers together."""
+"""`nahbei-backend serve --workers 2` as a real process tree on one SQLite file or one PostgreSQL
+database: changes reach every worker's cache within a second, a worker killed mid-ingest loses and
+doubles nothing and is replaced (and its ingest empties no cache), and the rate limit holds for the
+workers together."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import asyncio
 import itertools
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -24,12 +24,16 @@ from backend.http.workers import MAX_DELAY_S, STEADY_S, Supervisor, restart_dela
 from backend.models import SitePatch
 from backend.ratelimit import RateLimiter, share
 from backend.storage import open_storage
+from backend.storage.open import postgres_dsn
+from backend.storage.postgres.changes import LISTENER
 from backend.storage.sqlite.connection import _statements
 from backend.storage.sqlite.schema import CHANGES_MIGRATION
 from tests.agents import IB_UUID, eventually
 from tests.backend_process import REQUEST_TIMEOUT_S, DemoServer, backend_command, backend_env, serve_demo
-from tests.conftest import SITE, Backend, prompt_body
+from tests.conftest import SITE, STORES, Backend, BackendFactory, prompt_body
+from tests.postgres import cluster_of
 from tests.reliability.delivery import MAJOR, IngestLoad
+from tests.stored import rows, value
 
 # What the issue asks: a change made through one worker is served by every worker within this.
 WITHIN_S = 1.0
@@ -108,23 +112,46 @@ async def test_the_catalog_empties_for_another_process_s_change_not_for_its_own(
     assert catalog.follow() is False  # the first look only notes the count
     site = (await backend.json("POST", "/v1/admin/sites", 201, json=SITE))["id"]
     assert catalog.follow() is False, "this process's own change was emptied for already"
-    async with open_storage(backend.settings) as other:  # another process's connection to the file
+    seen = catalog.storage.change_count()
+    async with open_storage(backend.settings) as other:  # another process's connection to the store
         await other.update_site(backend.org_id, site, SitePatch(name="Hospiz am See"))
+    # On PostgreSQL the notification reaches the listening connection just after the commit.
+    await eventually(lambda: catalog.storage.change_count() != seen, GIVE_UP_S, "the change heard")
     assert catalog.follow() is True
     assert catalog.follow() is False
 
 
+async def test_a_listener_that_lost_its_connection_empties_the_caches_when_back(
+    make_backend: BackendFactory, db: Path | str
+) -> None:
+    if postgres_dsn(db) is None:
+        pytest.skip("PostgreSQL only: SQLite's counter is read from the file, no connection to lose")
+    backend = await make_backend()
+    catalog = backend.client.app[STATE].catalog
+    assert catalog.follow() is False
+    seen = catalog.storage.change_count()
+    ended = rows(
+        db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?", LISTENER
+    )
+    assert [row[0] for row in ended] == [True]
+    # Notifications sent while it was away are lost: coming back counts as a change.
+    await eventually(lambda: catalog.storage.change_count() != seen, GIVE_UP_S, "the listener back")
+    assert catalog.follow() is True
+
+
 def _count(db: Any) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT count FROM changes").fetchone()[0])
+    """The counter row, read from the store itself (not through the backend's memory)."""
+    return int(value(db, "SELECT count FROM changes"))
 
 
 # --- the real process tree ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    yield from serve_demo(tmp_path_factory.mktemp("workers"), workers="2", show_worker="true")
+@pytest.fixture(scope="module", params=STORES)
+def workers(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """Two workers on SQLite (the file's change counter) or PostgreSQL (LISTEN/NOTIFY)."""
+    folder = tmp_path_factory.mktemp("workers")
+    yield from serve_demo(folder, postgres=cluster_of(request), workers="2", show_worker="true")
 
 
 def children(server: DemoServer) -> set[int]:
@@ -258,10 +285,12 @@ async def test_a_worker_killed_mid_ingest_loses_and_doubles_nothing_and_is_repla
 
     ids = [agent["id"] for agent in agents]
     marks = ",".join("?" * len(ids))
-    with sqlite3.connect(workers.db) as conn:
-        batches = conn.execute(f"SELECT COUNT(*) FROM sighting_batches WHERE agent_id IN ({marks})", ids)
-        rows = conn.execute(f"SELECT COALESCE(SUM(count), 0) FROM sightings WHERE agent_id IN ({marks})", ids)
-        stored_batches, stored_sightings = batches.fetchone()[0], rows.fetchone()[0]
+    stored_batches = value(
+        workers.db, f"SELECT COUNT(*) FROM sighting_batches WHERE agent_id IN ({marks})", *ids
+    )
+    stored_sightings = value(
+        workers.db, f"SELECT COALESCE(SUM(count), 0) FROM sightings WHERE agent_id IN ({marks})", *ids
+    )
     sent = sum(load.sightings_acknowledged for load in loads)
     resent = sum(load.duplicates for load in loads)
     print(f"{acknowledged()} batches acknowledged, {resent} of them stored before their answer was lost")

@@ -18,7 +18,10 @@ from backend.errors import NotFound
 from backend.orgs import create_org
 from backend.storage import open_storage
 
-DB_HELP = "the database: a SQLite file or a sqlite:/// URL (default ./var/nahbei.db, env NAHBEI_DB)"
+DB_HELP = (
+    "the database: a SQLite file, a sqlite:/// URL or a postgresql:// URL"
+    " (default ./var/nahbei.db, env NAHBEI_DB)"
+)
 
 
 def add_parsers(admin: Any) -> None:

@@ -16,7 +16,7 @@ import structlog
 from aiohttp import web
 from pydantic import ValidationError
 
-from backend.errors import DomainError
+from backend.errors import DomainError, Unavailable
 from beacon_agent.contract.wire import FieldError, Problem
 
 log = structlog.get_logger(__name__)
@@ -80,7 +80,8 @@ def answer(exc: Exception, request: web.Request) -> web.Response:
         return render(exc.problem, exc.headers)
     if isinstance(exc, DomainError):
         errors = [FieldError(loc=list(f), msg=exc.detail, type=exc.kind) for f in exc.fields] or None
-        return render(Problem(title=exc.title, status=exc.status, detail=exc.detail, errors=errors))
+        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, Unavailable) else None
+        return render(Problem(title=exc.title, status=exc.status, detail=exc.detail, errors=errors), headers)
     if isinstance(exc, web.HTTPException):
         if exc.status < 400:
             raise exc

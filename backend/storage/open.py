@@ -1,11 +1,12 @@
 """The one way in to the database: `open_storage(settings)` opens the store that `settings.db` names.
 
 `settings.db` names a SQLite file, as a path or as a URL the way SQLAlchemy writes one:
-``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``. Any other URL names a store
-this backend does not have (PostgreSQL is yet to come): `UnsupportedDatabase`, naming the value,
-before anything is opened or deleted. A SQLite file that cannot be opened (a folder, a folder that
-cannot be made or written, a file that is no database) is `CannotOpenDatabase`, in a line that says
-what to do.
+``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``; or a PostgreSQL database, as
+libpq's URL ``postgresql://user:password@host:port/database`` (``postgres://`` too). Any other URL
+names a store this backend does not have: `UnsupportedDatabase`, naming the value, before anything
+is opened or deleted. A database that cannot be opened (a SQLite folder, a folder that cannot be made
+or written, a file that is no database; a PostgreSQL server that does not answer or refuses) is
+`CannotOpenDatabase`, in a line that says what to do, never with the password.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 WRITABLE = "the backend must be able to write the file and its folder"
 SQLITE_URL = "sqlite:///"  # then the file's path: relative, or absolute with its own leading /
+POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
 class UnsupportedDatabase(ValueError):
@@ -41,6 +43,16 @@ async def open_storage(settings: Settings, *, fresh: bool = False) -> AsyncItera
     `fresh`: start from an empty database, deleting any old one there first (the demo's seed).
     """
     storage = storage_for(settings, fresh=fresh)
+    if (dsn := postgres_dsn(settings.db)) is not None:
+        try:
+            try:
+                await storage.open()
+            except Exception as exc:  # asyncpg's and the network's errors have no common base
+                raise CannotOpenDatabase(f"cannot open database {_shown(dsn)}: {_pg_why(exc)}") from exc
+            yield storage
+        finally:
+            await storage.close()
+        return
     if (path := sqlite_path(settings.db)).is_dir():  # SQLite would only say "unable to open"
         raise CannotOpenDatabase(
             f"cannot open database {str(settings.db)!r}: it is a folder; name a file in it, "
@@ -59,12 +71,35 @@ async def open_storage(settings: Settings, *, fresh: bool = False) -> AsyncItera
 
 def storage_for(settings: Settings, *, fresh: bool = False) -> Storage:
     """The store `settings.db` names, not yet opened: for the app, which opens it as it starts."""
-    path = sqlite_path(settings.db)
     # Imported here: a store's module (and its driver) loads only when it is used, and the stores
     # import this package.
+    if (dsn := postgres_dsn(settings.db)) is not None:
+        try:
+            from backend.storage.postgres import PostgresStorage
+        except ImportError as exc:  # the driver is the `postgres` extra
+            raise UnsupportedDatabase(
+                f"cannot open database {_shown(dsn)}: the PostgreSQL driver is not installed "
+                "(pip install 'nahbei[postgres]')"
+            ) from exc
+
+        return PostgresStorage(dsn, fresh=fresh)
+    path = sqlite_path(settings.db)
     from backend.storage.sqlite import SqliteStorage
 
     return SqliteStorage(path, fresh=fresh)
+
+
+def postgres_dsn(db: Path | str) -> str | None:
+    """The PostgreSQL URL `db` is, or None when it names no PostgreSQL database."""
+    if isinstance(db, Path) or db.partition("://")[0].lower() not in POSTGRES_SCHEMES:
+        return None
+    try:
+        urlsplit(db).port  # noqa: B018 - a malformed host or port raises here, not deep in asyncpg
+    except ValueError as exc:
+        raise UnsupportedDatabase(
+            f"cannot open database {_shown(db)}: it is not a valid URL ({exc})"
+        ) from exc
+    return db
 
 
 def sqlite_path(db: Path | str) -> Path:
@@ -76,8 +111,8 @@ def sqlite_path(db: Path | str) -> Path:
         return Path(db)
     if scheme.lower() != "sqlite":
         raise UnsupportedDatabase(
-            f"cannot open database {_shown(db)}: {scheme}:// is not supported, "
-            f"only SQLite, as a file path or a {SQLITE_URL}path URL"
+            f"cannot open database {_shown(db)}: {scheme}:// is not supported, only SQLite, "
+            f"as a file path or a {SQLITE_URL}path URL, or PostgreSQL, as a postgresql://host/database URL"
         )
     file = rest[1:] if rest.startswith("/") else ""
     if not file or "?" in file:
@@ -111,6 +146,18 @@ def _why(exc: OSError | sqlite3.Error) -> str:
         return f"it is read-only; {WRITABLE}"
     if "unable to open" in text:
         return f"SQLite cannot open it or write beside it; {WRITABLE}"
+    return text
+
+
+def _pg_why(exc: Exception) -> str:
+    """Why a PostgreSQL database could not be opened, in a line without the password."""
+    if isinstance(exc, OSError | TimeoutError):
+        return (
+            f"the server does not answer ({exc.strerror or type(exc).__name__}); is PostgreSQL running there?"
+        )
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if "postgis" in text.lower():
+        return f"{text}; PostGIS must be installed and created in the database (see the README)"
     return text
 
 

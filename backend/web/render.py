@@ -19,6 +19,7 @@ import jinja2
 import structlog
 from aiohttp import web
 
+from backend.errors import Unavailable
 from backend.http.state import STATE
 from backend.prompts import language_preferences
 from backend.web.words import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, word
@@ -113,6 +114,9 @@ def page(name: str, handler: PageHandler) -> PageHandler:
             if exc.status < 400:
                 raise  # redirects
             response = render(request, "error.html", {"status": exc.status}, status=exc.status)
+        except Unavailable as exc:  # the database is down: a page that says so, and when to come back
+            response = render(request, "error.html", {"status": 503}, status=503)
+            response.headers["Retry-After"] = str(exc.retry_after_s)
         except Exception:
             log.exception("page failed", page=name)
             response = render(request, "error.html", {"status": 500}, status=500)

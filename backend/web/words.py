@@ -41,6 +41,11 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     "error.title": {"de": "Das ging nicht", "en": "That did not work"},
     "error.404": {"de": "Diese Seite gibt es nicht.", "en": "There is no such page."},
     "error.back": {"de": "Zur Startseite", "en": "To the start page"},
+    "error.503": {
+        "de": "Die Datenbank ist gerade nicht erreichbar. Versuchen Sie es in ein paar Sekunden noch einmal; "
+        "es ist nichts verloren gegangen.",
+        "en": "The database cannot be reached just now. Try again in a few seconds; nothing was lost.",
+    },
     # --- a site's public page, its poster and its privacy notice (backend/web/public.py, privacy.py) ---
     "kind.hospice": {"de": "Hospiz", "en": "Hospice"},
     "kind.food_bank": {"de": "Tafel", "en": "Food bank"},

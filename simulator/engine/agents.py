@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import os
 import random
@@ -26,7 +27,7 @@ import signal
 import sys
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -176,15 +177,21 @@ class BleakAgents(Agents):
         return codes
 
 
-async def poll(condition: Callable[[], bool], timeout_s: float, every_s: float) -> bool:
-    """Wait until ``condition()`` holds (True) or ``timeout_s`` wall seconds pass (False)."""
+async def poll(condition: Callable[[], bool | Awaitable[bool]], timeout_s: float, every_s: float) -> bool:
+    """Wait until ``condition()`` holds (True) or ``timeout_s`` wall seconds pass (False); a condition
+    that must ask a database may be a coroutine function."""
     deadline = time.monotonic() + timeout_s
-    # Polling: the state is another task's or another process's (an outbox, a database file).
-    while not condition():
+    # Polling: the state is another task's or another process's (an outbox, a database).
+    while not await _holds(condition):
         if time.monotonic() >= deadline:
             return False
         await asyncio.sleep(every_s)
     return True
+
+
+async def _holds(condition: Callable[[], bool | Awaitable[bool]]) -> bool:
+    held = condition()
+    return bool(await held) if inspect.isawaitable(held) else bool(held)
 
 
 async def _kill(process: asyncio.subprocess.Process) -> None:

@@ -1,10 +1,10 @@
 """The simulation's backend: the real aiohttp service on 127.0.0.1, its clock, and site staff seeding it.
 
 The backend runs in the simulator's process (``AppRunner`` + ``TCPSite`` on a free port, SQLite file in
-the run's folder) and is set up the way a site's staff would do it: through the admin HTTP API, with
-the admin key ``create_org`` printed. Nothing here writes to the database directly except
-``create_org`` (the one step the design leaves to the command line) and the final count of what the
-agents delivered, which is read from the file.
+the run's folder, or with ``--db postgresql://…`` a PostgreSQL database) and is set up the way a site's
+staff would do it: through the admin HTTP API, with the admin key ``create_org`` printed. Nothing here
+writes to the database directly except ``create_org`` (the one step the design leaves to the command
+line) and the final count of what the agents delivered, which is read from the database.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any, Final
 
 import aiohttp
+import asyncpg
 from aiohttp import web
 
 from backend.config import Settings
 from backend.demo import DemoLogin
 from backend.http.app import create_app
-from backend.storage.open import sqlite_path
+from backend.storage import open_storage
+from backend.storage.open import postgres_dsn, sqlite_path
 from simulator.world.scenario import (
     AgentSpec,
     AltBeaconSpec,
@@ -62,17 +64,55 @@ class SimulationError(Exception):
     ``str()`` is one line for the terminal."""
 
 
-def sim_settings(folder: Path) -> Settings:
-    """Backend settings suited to a simulation (see ``SETTINGS_NOTES`` for why each differs)."""
+def sim_settings(folder: Path, db: str | None = None) -> Settings:
+    """Backend settings suited to a simulation (see ``SETTINGS_NOTES`` for why each differs); `db`: a
+    PostgreSQL URL instead of the SQLite file in `folder`."""
     return Settings(
         host="127.0.0.1",
         port=0,
-        db=folder / DB_NAME,
+        db=db or folder / DB_NAME,
         rate_limit_per_s=float(_UNLIMITED),
         rate_limit_burst=_UNLIMITED,
         max_event_rate_per_hour=_UNLIMITED,
         silent_after_s=SILENT_AFTER_S,
     )
+
+
+SIMULATION_MARK: Final = "nahbei-sim"
+
+
+async def fresh_database(settings: Settings) -> None:
+    """Start a PostgreSQL database anew for a run, if it is empty or an earlier run's; refuse any other.
+
+    A SQLite run's file lives in the run's folder, which the run clears; a PostgreSQL database may be
+    someone's instance, so only one the simulator marked as its own is wiped.
+    """
+    dsn = postgres_dsn(settings.db)
+    if dsn is None:
+        return
+    try:
+        db = await asyncpg.connect(dsn)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise SimulationError(f"cannot reach the database {settings.db!r}: {exc}") from exc
+    try:
+        try:
+            ours = await db.fetchval("SELECT value FROM meta WHERE name = 'simulation'") == SIMULATION_MARK
+            empty = not await db.fetchval("SELECT EXISTS (SELECT 1 FROM orgs)")
+        except asyncpg.UndefinedTableError:
+            ours = empty = True
+        if not (ours or empty):
+            raise SimulationError(
+                "the database holds organisations the simulator did not make: run on an empty database"
+            )
+    finally:
+        await db.close()
+    async with open_storage(settings, fresh=True):
+        pass
+    db = await asyncpg.connect(dsn)
+    try:
+        await db.execute("INSERT INTO meta (name, value) VALUES ('simulation', $1)", SIMULATION_MARK)
+    finally:
+        await db.close()
 
 
 class SimClock:
@@ -108,6 +148,8 @@ class BackendServer:
         self.settings = settings
         self._app = create_app(settings, clock=clock)
         self._runner: web.AppRunner | None = None
+        self._counter: asyncpg.Connection | None = None
+        self.delivered = 0
         self.url = ""
 
     async def start(self) -> str:
@@ -123,12 +165,23 @@ class BackendServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._counter is not None:
+            await self._counter.close()
+            self._counter = None
 
-    def received(self) -> int:
-        """The sum of ``count`` over the stored sightings: what the agents delivered."""
+    async def received(self) -> int:
+        """The sum of ``count`` over the stored sightings: what the agents delivered (also kept in
+        ``delivered`` for the progress line)."""
+        sql = "SELECT COALESCE(SUM(count), 0) FROM sightings"
+        if (dsn := postgres_dsn(self.settings.db)) is not None:
+            if self._counter is None:
+                self._counter = await asyncpg.connect(dsn)
+            self.delivered = int(await self._counter.fetchval(sql))
+            return self.delivered
         # A connection of its own (sqlite3's context manager commits but does not close).
         with contextlib.closing(sqlite3.connect(sqlite_path(self.settings.db), timeout=10)) as conn:
-            return int(conn.execute("SELECT COALESCE(SUM(count), 0) FROM sightings").fetchone()[0])
+            self.delivered = int(conn.execute(sql).fetchone()[0])
+        return self.delivered
 
 
 class Admin:

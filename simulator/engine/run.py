@@ -39,6 +39,7 @@ from simulator.engine.backend import (
     Seeded,
     SimClock,
     SimulationError,
+    fresh_database,
     register_eids,
     seed_sites,
     serve_banner,
@@ -92,11 +93,14 @@ async def run_scenario(
     progress: Callable[[Progress], None] | None = None,
     serve: bool = False,
     on_report: Callable[[RunRecord, dict[str, Any]], None] | None = None,
+    db: str | None = None,
 ) -> RunRecord:
     """Run ``scenario`` end to end and write its report into ``folder``; the record of the run.
 
     ``on_report`` gets the record and the report's figures as soon as they exist (before ``serve``
-    keeps the backend up until Ctrl-C). Raises ``SimulationError`` (one line) when it cannot run.
+    keeps the backend up until Ctrl-C). ``db``: a PostgreSQL URL to run the backend on instead of a
+    SQLite file in ``folder`` (an empty database, or one an earlier run used; it is started anew).
+    Raises ``SimulationError`` (one line) when it cannot run.
     """
     duration = float(scenario.duration_s if duration_s is None else duration_s)
     if not (math.isfinite(duration) and duration > 0):
@@ -110,7 +114,8 @@ async def run_scenario(
     clock = SimClock() if agents == "inline" else None
     record = RunRecord(scenario.name, seed, duration, speed, agents, scanner="")
     record.notes.extend(SETTINGS_NOTES)
-    settings = sim_settings(folder)
+    settings = sim_settings(folder, db)
+    await fresh_database(settings)
     org_id, admin_key = await create_org(settings, f"Simulation {scenario.name}")
     login = await demo_owner(settings, org_id)
     async with contextlib.AsyncExitStack() as stack:
@@ -198,6 +203,7 @@ class _Steps:
                 await self.health(t1)
             if self.progress is not None and (time.monotonic() >= next_progress or t1 >= duration):
                 next_progress = time.monotonic() + PROGRESS_EVERY_S
+                await self.server.received()
                 self.progress(self.snapshot(t1, duration, present))
             t = t1
 
@@ -218,7 +224,7 @@ class _Steps:
             walkers=len(present),
             phones=sum(1 for walker, _ in present if walker.has_phone),
             produced=self.fleet.produced,
-            received=self.server.received(),
+            received=self.server.delivered,
             shown=len(self.record.shown),
             alerts=len(self.record.alerts),
         )
@@ -227,11 +233,15 @@ class _Steps:
 async def _finish(fleet: Agents, server: BackendServer, record: RunRecord, phones: Phones) -> None:
     """Let the agents deliver everything they were given, stop them, count what arrived."""
     await fleet.flush()
-    await poll(lambda: server.received() >= fleet.produced, DELIVERY_TIMEOUT_S, 0.2)
+
+    async def all_in() -> bool:
+        return await server.received() >= fleet.produced
+
+    await poll(all_in, DELIVERY_TIMEOUT_S, 0.2)
     for agent, code in (await fleet.stop()).items():
         record.notes.append(AGENT_EXIT_NOTE.format(agent=agent, code=code))
     record.sightings_produced = fleet.produced
-    record.sightings_received = server.received()
+    record.sightings_received = await server.received()
     if record.sightings_received < record.sightings_produced:
         record.notes.append(
             f"the backend had {record.sightings_received} of {record.sightings_produced} sightings "

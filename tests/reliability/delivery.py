@@ -27,6 +27,7 @@ from aiohttp import web
 
 from beacon_agent.contract.frames import encode_ibeacon
 from simulator.bluez.service import FakeBluez
+from tests import stored
 from tests.agents import IB_UUID, ROOT
 from tests.backend_process import backend_command, backend_env, free_port
 from tests.conftest import SITE, Backend
@@ -300,16 +301,15 @@ def outbox_sightings(outbox: Path) -> int:
     return sum(outbox_rows(outbox).values())
 
 
-def stored_batches(db: Path) -> set[str]:
-    with sqlite3.connect(db) as conn:
-        return {row[0] for row in conn.execute("SELECT batch_id FROM sighting_batches")}
+def stored_batches(db: Path | str) -> set[str]:
+    return {row[0] for row in stored.rows(db, "SELECT batch_id FROM sighting_batches")}
 
 
-def stored_minors(db: Path) -> list[int]:
+def stored_minors(db: Path | str) -> list[int]:
     """Minors of the stored sightings, one per sighting record."""
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT beacon_key FROM sightings").fetchall()
-    return sorted(int(key.rsplit(":", 1)[1]) for (key,) in rows)
+    return sorted(
+        int(key.rsplit(":", 1)[1]) for (key,) in stored.rows(db, "SELECT beacon_key FROM sightings")
+    )
 
 
 def recover_copy(db: Path, into: Path) -> tuple[str, set[str], set[str]]:

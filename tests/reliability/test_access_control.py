@@ -18,6 +18,8 @@ import statistics
 import time
 from typing import Any
 
+import pytest
+
 from backend import auth
 from backend.http.operations import Access
 from backend.http.routes import OPERATIONS
@@ -157,6 +159,7 @@ async def test_every_protected_operation_refuses_wrong_credentials(
     )
 
 
+@pytest.mark.sqlite_only("reads the SQLite file's bytes and SQLite's query plans")
 async def test_keys_are_stored_hashed_and_looked_up_by_hash(
     make_backend: BackendFactory, figure: Figures
 ) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from beacon_agent.contract.eid import compute_eid
 from beacon_agent.contract.wire import Sighting
 from beacon_agent.outbox import Outbox
 from beacon_agent.reporter import Reporter
+from tests import stored
 from tests.agents import eventually
 from tests.conftest import SITE, Backend, prompt_body
 from tests.reliability.figures import Figures
@@ -101,8 +101,10 @@ def sighting(key: str, at: datetime) -> Sighting:
 
 
 def stored_last_seen(backend: Backend) -> list[tuple[str, float]]:
-    with sqlite3.connect(backend.settings.db) as db:
-        return [(key, float(at)) for key, at in db.execute("SELECT beacon_key, last_seen FROM sightings")]
+    return [
+        (key, float(at))
+        for key, at in stored.rows(backend.settings.db, "SELECT beacon_key, last_seen FROM sightings")
+    ]
 
 
 async def report(site: EidSite, sightings: list[Sighting], agent_now: float, tmp_path: Path) -> int:
@@ -120,8 +122,7 @@ async def report(site: EidSite, sightings: list[Sighting], agent_now: float, tmp
                 sending.cancel()
                 await asyncio.gather(sending, return_exceptions=True)
             assert reporter.diagnostics()["batches_sent"] == 1
-    with sqlite3.connect(site.backend.settings.db) as db:
-        return int(db.execute("SELECT COUNT(*) FROM sightings").fetchone()[0])
+    return int(stored.value(site.backend.settings.db, "SELECT COUNT(*) FROM sightings"))
 
 
 # --- a beacon's clock: EID resolution tolerates one rotation period either way --------------------

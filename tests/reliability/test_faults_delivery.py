@@ -16,6 +16,8 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
+
 from simulator.bluez.bus import PrivateBus
 from simulator.bluez.service import FakeBluez
 from tests.agents import AgentProcess, eventually, stored, write_config
@@ -66,6 +68,7 @@ async def running(agent: AgentProcess, fake: FakeBluez) -> AsyncIterator[AgentPr
             await agent.stop()
 
 
+@pytest.mark.sqlite_only("checks the SQLite file and its WAL as a restart finds them after each kill")
 async def test_backend_sigkilled_under_load_keeps_every_acknowledged_batch_once(
     make_backend: BackendFactory,
     fake_bluez: FakeBluez,

@@ -9,7 +9,6 @@ other sites, and a client posting events for prompts no phone was shown, or spre
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 from backend.eids import beacon_clock
 from backend.storage import EidBeacon
 from beacon_agent.contract.eid import compute_eid
+from tests import stored
 from tests.conftest import SITE, Backend, BackendFactory, prompt_body
 from tests.reliability.figures import Figures, scaled
 from tests.test_api_agent import IB, sighting
@@ -32,8 +32,7 @@ def _now(backend: Backend) -> datetime:
 
 
 def _count(backend: Backend, sql: str, args: tuple[Any, ...] = ()) -> int:
-    with sqlite3.connect(backend.settings.db) as db:
-        return int(db.execute(sql, args).fetchone()[0])
+    return int(stored.value(backend.settings.db, sql, *args))
 
 
 @dataclass

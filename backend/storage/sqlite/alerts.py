@@ -17,23 +17,37 @@ from backend.alerts.messages import AlertSite, Outgoing
 from backend.errors import NotFound
 from backend.storage.sqlite.connection import SqliteBase, execute, fetch_all, fetch_one
 
-_SITE = (
+# The statements both stores say alike (PostgreSQL numbers the placeholders: `postgres/alerts.py`).
+SITE = (
     "SELECT s.org_id, s.id, s.name, s.default_lang, s.timezone, COALESCE(a.contacts, ''),"
     " COALESCE(a.webhook_url, '') FROM sites s LEFT JOIN alert_settings a ON a.site_id = s.id"
 )
 
 
-def _site(row: Sequence[Any]) -> AlertSite:
+EPISODES = "SELECT condition, name, opened_at, good_since FROM alert_episodes WHERE site_id = ?"
+DUE = (
+    "SELECT d.id, d.site_id, d.channel, d.target, d.subject, d.body, d.attempts,"
+    # a webhook's secret only while the site still sends to that URL: a message queued for a
+    # URL since changed or removed is given up, not signed with the new URL's secret
+    " CASE WHEN d.channel = 'webhook' AND a.webhook_url = d.target THEN a.webhook_secret ELSE ''"
+    " END FROM alert_deliveries d"
+    " LEFT JOIN alert_settings a ON a.site_id = d.site_id"
+    " WHERE d.done_at IS NULL AND d.given_up_at IS NULL AND d.next_try_at <= ?"
+    " ORDER BY d.next_try_at, d.id LIMIT ?"
+)
+
+
+def alert_site(row: Sequence[Any]) -> AlertSite:
     contacts = tuple(c for c in str(row[5]).split("\n") if c)
     return AlertSite(int(row[0]), int(row[1]), str(row[2]), str(row[3]), str(row[4]), contacts, str(row[6]))
 
 
 class Alerts(SqliteBase):
     async def alert_settings(self, org_id: int, site_id: int) -> AlertSite:
-        row = await fetch_one(self._r, _SITE + " WHERE s.id = ? AND s.org_id = ?", (site_id, org_id))
+        row = await fetch_one(self._r, SITE + " WHERE s.id = ? AND s.org_id = ?", (site_id, org_id))
         if row is None:
             raise NotFound(f"site {site_id} not found")
-        return _site(row)
+        return alert_site(row)
 
     async def set_alert_contacts(self, org_id: int, site_id: int, contacts: Sequence[str]) -> None:
         await self._require_site(org_id, site_id)
@@ -57,17 +71,11 @@ class Alerts(SqliteBase):
             )
 
     async def alert_sites(self) -> list[AlertSite]:
-        rows = await fetch_all(
-            self._r, _SITE + " WHERE a.contacts != '' OR a.webhook_url != '' ORDER BY s.id"
-        )
-        return [_site(r) for r in rows]
+        rows = await fetch_all(self._r, SITE + " WHERE a.contacts != '' OR a.webhook_url != '' ORDER BY s.id")
+        return [alert_site(r) for r in rows]
 
     async def alert_episodes(self, site_id: int) -> dict[str, Episode]:
-        rows = await fetch_all(
-            self._r,
-            "SELECT condition, name, opened_at, good_since FROM alert_episodes WHERE site_id = ?",
-            (site_id,),
-        )
+        rows = await fetch_all(self._r, EPISODES, (site_id,))
         return {r[0]: Episode(*r) for r in rows}
 
     async def save_alert_check(
@@ -79,10 +87,7 @@ class Alerts(SqliteBase):
         now: float,
     ) -> bool:
         def store(db: sqlite3.Connection) -> bool:
-            rows = db.execute(
-                "SELECT condition, name, opened_at, good_since FROM alert_episodes WHERE site_id = ?",
-                (site_id,),
-            )
+            rows = db.execute(EPISODES, (site_id,))
             if {r[0]: Episode(*r) for r in rows} != before:
                 return False  # another process checked the site meanwhile: its step stands
             db.execute("DELETE FROM alert_episodes WHERE site_id = ?", (site_id,))
@@ -108,18 +113,7 @@ class Alerts(SqliteBase):
             return cursor.rowcount
 
     async def due_deliveries(self, now: float, limit: int) -> list[Delivery]:
-        rows = await fetch_all(
-            self._r,
-            "SELECT d.id, d.site_id, d.channel, d.target, d.subject, d.body, d.attempts,"
-            # a webhook's secret only while the site still sends to that URL: a message queued for a
-            # URL since changed or removed is given up, not signed with the new URL's secret
-            " CASE WHEN d.channel = 'webhook' AND a.webhook_url = d.target THEN a.webhook_secret ELSE ''"
-            " END FROM alert_deliveries d"
-            " LEFT JOIN alert_settings a ON a.site_id = d.site_id"
-            " WHERE d.done_at IS NULL AND d.given_up_at IS NULL AND d.next_try_at <= ?"
-            " ORDER BY d.next_try_at, d.id LIMIT ?",
-            (now, limit),
-        )
+        rows = await fetch_all(self._r, DUE, (now, limit))
         return [Delivery(*r) for r in rows]
 
     async def claim_delivery(self, delivery_id: int, now: float, until: float) -> bool:

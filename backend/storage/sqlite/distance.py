@@ -12,7 +12,8 @@ from backend.storage.sqlite.connection import SqliteBase, fetch_all, fetch_value
 
 # Enough for a day of 30 s windows of a few pairs; older windows add nothing a median needs.
 MAX_WINDOWS = 20_000
-_WINDOWS = (
+# Plain SQL: the PostgreSQL store runs it too.
+WINDOWS = (
     "SELECT s.agent_id, s.beacon_id, d.distance_m, s.rssi_mean, COALESCE(s.tx_power, b.tx_power), s.last_seen"
     " FROM agent_distances d JOIN beacons b ON b.id = d.beacon_id"
     " JOIN sightings s ON s.beacon_id = d.beacon_id AND s.agent_id = d.agent_id AND s.last_seen >= ?"
@@ -65,7 +66,7 @@ class DistanceModels(SqliteBase):
         await self._write_whole(store)
 
     async def calibration_windows(self, site_id: int, since: float) -> list[Window]:
-        rows = await fetch_all(self._r, _WINDOWS, (since, site_id, MAX_WINDOWS))
+        rows = await fetch_all(self._r, WINDOWS, (since, site_id, MAX_WINDOWS))
         return [Window(*row) for row in rows]
 
     async def store_fit(self, site_id: int, exponent: float | None, powers: dict[int, float]) -> None:

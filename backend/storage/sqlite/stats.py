@@ -36,18 +36,7 @@ class Stats(SqliteBase):
             f"SELECT {ACTIVITY.sql} FROM beacons b WHERE b.site_id = ? ORDER BY b.id",
             (now - 3600, site_id),
         )
-        activity = []
-        for row in rows:
-            fields = ACTIVITY.record(row)
-            activity.append(
-                BeaconActivity(
-                    records.beacon(fields),
-                    fields["last_seen"],
-                    fields["battery_mv"],
-                    int(fields["last_hour"]),
-                )
-            )
-        return activity
+        return [beacon_activity(ACTIVITY.record(row)) for row in rows]
 
     async def sighting_counts(self, org_id: int, site_id: int, since: float, until: float) -> list[HourCount]:
         await self._require_site(org_id, site_id)
@@ -68,6 +57,13 @@ class Stats(SqliteBase):
             (site_id, hour_of(since), until),
         )
         return [_hour_count(EVENTS_HOURLY.record(row)) for row in rows]
+
+
+def beacon_activity(fields: dict[str, Any]) -> BeaconActivity:
+    """A beacon's activity from a row read with `ACTIVITY`'s columns (either store's)."""
+    return BeaconActivity(
+        records.beacon(fields), fields["last_seen"], fields["battery_mv"], int(fields["last_hour"])
+    )
 
 
 def _hour_count(fields: dict[str, Any]) -> HourCount:

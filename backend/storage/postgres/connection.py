@@ -1,0 +1,182 @@
+"""The PostgreSQL store's connection pool, transactions, migrations and the answer when it is down.
+
+Every read takes a pooled connection for one statement; every change is one transaction
+(`_tx()`). A lost connection, a server that is restarting or refuses connections, or a pool that
+cannot get one in time becomes `Unavailable` (503 with Retry-After, never 500); the pool drops the
+broken connection and opens new ones by itself, so service resumes when the server is back.
+
+Migrations run at start inside `pg_advisory_lock`: several processes starting at once queue on the
+lock, and each after the first finds the schema already at its version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from backend.errors import NotFound, Unavailable
+from backend.storage.postgres.schema import MIGRATIONS, TABLES, WRITER_SETTING
+from backend.storage.sqlite.columns import Columns
+
+# One key for every Nahbei database's schema changes ("nahbei" as a number), and one for
+# allocations that must not interleave (slugs, iBeacon majors and minors).
+MIGRATION_LOCK: Final = 0x6E6168626569
+ALLOCATION_LOCK: Final = 0x6E61686265690001
+POOL_MIN: Final = 1
+POOL_MAX: Final = 10
+# How long a request waits for a connection or a statement before the answer is 503.
+CONNECT_TIMEOUT_S: Final = 5.0
+RETRY_AFTER_S: Final = 5
+
+# What a database that is down, restarting or overloaded raises, as opposed to a bad statement.
+DOWN = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.exceptions.InterfaceError,
+)
+
+
+class PostgresBase:
+    """A PostgreSQL database: its pool, one-transaction changes, migrations."""
+
+    def __init__(self, dsn: str, *, fresh: bool = False) -> None:
+        """`fresh`: `open()` first drops the store's tables (the demo's seed starts anew)."""
+        self.dsn = dsn
+        self.fresh = fresh
+        self.where = _where(dsn)
+        self._pool: asyncpg.Pool | None = None
+        # Names this process's changes in their notifications (`changes.py`): it empties its own
+        # caches as it makes a change, and a notification arriving after that would empty them again.
+        self.writer = uuid.uuid4().hex
+
+    async def open(self) -> None:
+        self._pool = await asyncpg.create_pool(
+            self.dsn, min_size=POOL_MIN, max_size=POOL_MAX, timeout=CONNECT_TIMEOUT_S,
+            command_timeout=60, max_inactive_connection_lifetime=60,
+            server_settings={WRITER_SETTING: self.writer},
+        )  # fmt: skip
+        async with self._pool.acquire() as db:
+            await migrate(db, fresh=self.fresh)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+    # --- connections -----------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _db(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection; `Unavailable` if the database cannot be reached."""
+        assert self._pool is not None, "storage is not open"
+        try:
+            async with self._pool.acquire(timeout=CONNECT_TIMEOUT_S) as db:
+                yield db
+        except DOWN as exc:
+            raise Unavailable(
+                f"the database {self.where} is unreachable", retry_after_s=RETRY_AFTER_S
+            ) from exc
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection inside one transaction, rolled back if the block raises."""
+        async with self._db() as db, db.transaction():
+            yield db
+
+    async def _one(self, sql: str, *args: Any) -> Any:
+        async with self._db() as db:
+            return await db.fetchrow(sql, *args)
+
+    async def _all(self, sql: str, *args: Any) -> list[Any]:
+        async with self._db() as db:
+            return list(await db.fetch(sql, *args))
+
+    async def _value(self, sql: str, *args: Any) -> Any:
+        async with self._db() as db:
+            return await db.fetchval(sql, *args)
+
+    async def _require_site(self, org_id: int, site_id: int) -> None:
+        """NotFound unless the organisation has this site: every admin call under a site checks."""
+        if await self._value("SELECT 1 FROM sites WHERE id = $1 AND org_id = $2", site_id, org_id) is None:
+            raise NotFound(f"site {site_id} not found")
+
+    async def _row_at_site(
+        self, columns: Columns, table: str, what: str, row_id: int, site_id: int, org_id: int
+    ) -> Sequence[Any]:
+        """The row `row_id` of `table` if it is at this site of this organisation; NotFound naming
+        `what` otherwise, so another organisation's ids answer 404."""
+        alias = columns.columns[0].partition(".")[0]
+        row = await self._one(
+            f"SELECT {columns.sql} FROM {table} {alias} JOIN sites s ON s.id = {alias}.site_id"
+            f" WHERE {alias}.id = $1 AND {alias}.site_id = $2 AND s.org_id = $3",
+            row_id, site_id, org_id,
+        )  # fmt: skip
+        if row is None:
+            raise NotFound(f"{what} {row_id} not found")
+        found: Sequence[Any] = row
+        return found
+
+    async def ping(self) -> None:
+        await self._value("SELECT 1")
+
+
+async def migrate(db: asyncpg.Connection, *, fresh: bool = False) -> int:
+    """Bring the schema up to date under the migration lock; the version it was at before."""
+    await db.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+    try:
+        if fresh:
+            await db.execute(
+                f"DROP TABLE IF EXISTS schema_migrations, changes, {', '.join(TABLES)} CASCADE;"
+                " DROP FUNCTION IF EXISTS nahbei_changed() CASCADE"
+            )
+        await db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz"
+            " NOT NULL DEFAULT now())"
+        )
+        current = int(await db.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"))
+        if current == 0:
+            await _postgis(db)
+        for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            async with db.transaction():
+                await db.execute(script)
+                await db.execute("INSERT INTO schema_migrations (version) VALUES ($1)", number)
+        await db.execute(
+            "INSERT INTO meta (name, value) VALUES ('ibeacon_uuid', $1) ON CONFLICT DO NOTHING",
+            str(uuid.uuid4()),
+        )
+        return current
+    finally:
+        await db.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+
+
+async def _postgis(db: asyncpg.Connection) -> None:
+    """PostGIS, unless there: its owner creates it where the backend's role may not (see the README)."""
+    if await db.fetchval("SELECT 1 FROM pg_extension WHERE extname = 'postgis'") is None:
+        await db.execute("CREATE EXTENSION postgis")
+
+
+def numbered(sql: str) -> str:
+    """SQLite's ``?`` placeholders as PostgreSQL's ``$1, $2, …``: for statements both stores share.
+
+    Only for SQL written here (no ``?`` inside a string literal)."""
+    parts = sql.split("?")
+    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, start=1))
+
+
+def _where(dsn: str) -> str:
+    """The database's host, port and name, without user or password: what /healthz may say."""
+    parts = urlsplit(dsn)
+    host = parts.netloc.rpartition("@")[2] or "localhost"
+    return f"postgresql://{host}{parts.path}"
