@@ -100,7 +100,7 @@ reliability: $(STAMP) system-deps bench-tools $(REDOCLY_STAMP)
 	@mkdir -p $(dir $(FIGURES)) && rm -f $(FIGURES)
 	NAHBEI_RELIABILITY=full NAHBEI_FIGURES=$(CURDIR)/$(FIGURES) $(BIN)/pytest -q -m "long or not long" \
 	  tests/reliability tests/test_api_fuzz.py tests/test_frames.py tests/test_openapi_client.py \
-	  tests/test_openapi_document.py; status=$$?; \
+	  tests/test_openapi_document.py tests/test_http_errors.py; status=$$?; \
 	  $(BIN)/python -m tests.reliability.figures $(FIGURES); exit $$status
 
 clean:

@@ -24,7 +24,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from backend.config import Settings
 from backend.http.app import create_app
 from backend.orgs import create_org
-from tests.reliability.figures import Figures
+from tests.reliability.figures import Figures, full
 
 # A real PostgreSQL (primary and replica) for the tests that name `postgres` or `pg_database`; a real
 # chromium for those that name `browser`.
@@ -40,13 +40,27 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only(reason): the test reads the SQLite file itself")
 
 
+# Hostile input repeated on PostgreSQL: the same handlers and rules as on SQLite, ~3 min of the
+# suite; `make reliability` (NAHBEI_RELIABILITY=full) runs them, keeping `make test` near 20 min.
+_POSTGRES_IN_FULL_ONLY = ("tests/test_api_fuzz.py", "tests/test_http_errors.py")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out the browser tests' PostgreSQL runs: a page calls the same storage methods that the
-    HTTP tests check on both stores, and chromium is the slowest part of the suite."""
-    left_out = [item for item in items if _browser_on_postgres(item)]
+    """Leave out the browser tests' PostgreSQL runs (a page calls the same storage methods that the
+    HTTP tests check on both stores, and chromium is the slowest part of the suite), and, outside
+    `make reliability`, the fuzzing's and the malformed requests' PostgreSQL runs."""
+    left_out = [item for item in items if _browser_on_postgres(item) or _fuzzing_on_postgres(item)]
     if left_out:
         config.hook.pytest_deselected(items=left_out)
-        items[:] = [item for item in items if not _browser_on_postgres(item)]
+        items[:] = [item for item in items if item not in left_out]
+
+
+def _fuzzing_on_postgres(item: pytest.Item) -> bool:
+    return (
+        not full()
+        and item.nodeid.startswith(_POSTGRES_IN_FULL_ONLY)
+        and "postgres" in getattr(getattr(item, "callspec", None), "id", "")
+    )
 
 
 def _browser_on_postgres(item: pytest.Item) -> bool:
