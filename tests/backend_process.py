@@ -114,7 +114,7 @@ def _start(
             try:
                 if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
                     return process, base
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not yet listening, or busy starting
                 pass
             time.sleep(0.02)
         stop(process)
