@@ -83,6 +83,13 @@ class Settings(BaseModel):
         description="Comma-separated addresses and networks (e.g. `10.0.0.0/8`) whose scrapers may read "
         "`/metrics`; anyone else gets 404. Behind a trusted proxy the visitor's address counts, not the proxy's.",
     )
+    webhook_allow: str = Field(
+        "",
+        description="Comma-separated addresses and networks (e.g. `10.0.0.0/8`) that alert webhooks may "
+        "reach besides the public internet. By default a webhook reaches public addresses only: on an "
+        "instance shared by many organisations a webhook must not be a way into the server's own network "
+        "(loopback, private, link-local addresses are refused, also when a name resolves to one).",
+    )
     cache_ttl_s: float = Field(
         30.0,
         ge=0,
@@ -197,7 +204,7 @@ class Settings(BaseModel):
         trusted_proxies(value)  # one bad entry is named in the error
         return value
 
-    @field_validator("metrics_allow")
+    @field_validator("metrics_allow", "webhook_allow")
     @classmethod
     def _networks(cls, value: str) -> str:
         networks(value)  # one bad entry is named in the error

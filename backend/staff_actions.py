@@ -16,7 +16,9 @@ from urllib.parse import urlsplit
 
 from backend import auth
 from backend.accounts.people import BadEmail, normal_email
+from backend.alerts.deliveries import is_address, may_reach
 from backend.alerts.messages import contact_list
+from backend.clients import networks
 from backend.errors import DomainError, LinkRefused
 from backend.http import distance
 from backend.http.state import AppState
@@ -193,6 +195,12 @@ async def set_alert_webhook(state: AppState, org: int, site_id: int, url: str) -
     ):
         raise DomainError(
             "must be an http:// or https:// address without a login in it", field=("webhook_url",)
+        )
+    if is_address(parts.hostname) and not may_reach(parts.hostname, networks(state.settings.webhook_allow)):
+        raise DomainError(
+            "must be a public address: this server does not send webhooks into its own network "
+            "(the setting webhook_allow can name networks it may reach)",
+            field=("webhook_url",),
         )
     secret = auth.new_secret(WEBHOOK_SECRET_PREFIX)
     await state.storage.set_alert_webhook(org, site_id, url, secret)

@@ -22,9 +22,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backend.alerts import deliveries
-from backend.alerts.check import check_sites, deliver_due
+from backend.alerts.check import check_sites, deliver_due, webhook_session
 from backend.alerts.episodes import CLOSE_AFTER_GOOD_S, Episode, bad_conditions, step
 from backend.alerts.messages import AlertSite, mail, outgoing, webhook_body
+from backend.clients import networks
+from backend.errors import DomainError
 from backend.http.state import STATE
 from backend.models import AgentHealth, BeaconHealth, SiteHealth
 from backend.orgs import create_org
@@ -255,8 +257,9 @@ async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
 
 async def _mail_backend(make_backend: BackendFactory, port: int, **overrides: Any) -> Backend:
     return await make_backend(
-        smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False, alert_check_every_s=0, **overrides
-    )
+        smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False, alert_check_every_s=0,
+        webhook_allow="127.0.0.0/8", **overrides,
+    )  # fmt: skip
 
 
 async def _beat(backend: Backend, token: str, **trouble: Any) -> None:
@@ -366,7 +369,7 @@ async def test_a_failing_webhook_is_tried_again_later_and_given_up_after_the_las
     make_backend: BackendFactory, receiver: tuple[Receiver, str]
 ) -> None:
     hook, hook_url = receiver
-    backend = await make_backend(alert_check_every_s=0)
+    backend = await make_backend(alert_check_every_s=0, webhook_allow="127.0.0.0/8")
     site, token, _keys = await agent_site(backend, minors=0)
     state = backend.client.app[STATE]
     hook.secret = await _set_hook(backend, site, hook_url)
@@ -399,6 +402,61 @@ async def test_a_failing_webhook_is_tried_again_later_and_given_up_after_the_las
     assert hook.calls - before == deliveries.MAX_ATTEMPTS
     with_error = await state.storage.due_deliveries(backend.clock.now + 10**6, 10)
     assert with_error == []  # given up: never due again
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed", "reachable"),
+    [
+        ("93.184.215.14", "", True),
+        ("2606:4700::6810:85e5", "", True),
+        ("127.0.0.1", "", False),
+        ("::1", "", False),
+        ("::ffff:127.0.0.1", "", False),
+        ("10.1.2.3", "", False),
+        ("192.168.0.10", "", False),
+        ("169.254.169.254", "", False),  # a cloud's metadata service
+        ("100.64.0.1", "", False),  # carrier-grade NAT
+        ("fe80::1%eth0", "", False),
+        ("fd00::5", "", False),
+        ("0.0.0.0", "", False),
+        ("not an address", "", False),
+        ("10.1.2.3", "10.0.0.0/8", True),
+        ("::ffff:10.1.2.3", "10.0.0.0/8", True),
+        ("192.168.0.10", "10.0.0.0/8", False),
+    ],
+)
+def test_webhooks_reach_public_addresses_and_those_the_setting_names(
+    address: str, allowed: str, reachable: bool
+) -> None:
+    assert deliveries.may_reach(address, networks(allowed)) is reachable
+
+
+async def test_a_webhook_into_the_servers_own_network_is_refused_when_set_and_when_sent(
+    make_backend: BackendFactory, receiver: tuple[Receiver, str]
+) -> None:
+    """An address is refused when typed; a name is refused when it resolves to such an address, at
+    every sending (the name may be repointed later); `webhook_allow` opens a network."""
+    hook, hook_url = receiver
+    backend = await make_backend(alert_check_every_s=0)
+    site, token, _keys = await agent_site(backend, minors=0)
+    state = backend.client.app[STATE]
+    with pytest.raises(DomainError, match="public address"):
+        await _set_hook(backend, site, hook_url)
+    hook.secret = await _set_hook(backend, site, hook_url.replace("127.0.0.1", "localhost"))
+    hook.now = backend.clock.now
+    await _beat(backend, token, outbox_error="disk full")
+    async with webhook_session(networks(state.settings.webhook_allow)) as session:
+        await _check(backend, session)
+    assert hook.calls == 0
+    [waiting] = await state.storage.due_deliveries(backend.clock.now + deliveries.LONGEST_RETRY_S, 10)
+    assert waiting.attempts == 1  # tried and failed, to be tried again (the setting may change)
+
+    opened = await make_backend(alert_check_every_s=0, webhook_allow="127.0.0.0/8")
+    opened.clock.advance(deliveries.LONGEST_RETRY_S)
+    hook.now = opened.clock.now
+    async with webhook_session(networks(opened.client.app[STATE].settings.webhook_allow)) as session:
+        await deliver_due(opened.client.app[STATE], session)
+    assert hook.calls == 1 and len(hook.bodies) == 1 and hook.refused == []
 
 
 async def _set_hook(backend: Backend, site: int, url: str) -> str:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator
-from typing import Final
+from typing import Any, Final
+from urllib.parse import urlsplit
 
 import aiohttp
 import structlog
@@ -20,9 +22,10 @@ from aiohttp import web
 
 from backend import staff_actions
 from backend.accounts.mail import MailFailed, mail_configured, send_mail
-from backend.alerts.deliveries import Delivery, next_try, webhook_headers
+from backend.alerts.deliveries import Delivery, is_address, may_reach, next_try, webhook_headers
 from backend.alerts.episodes import bad_conditions, step
 from backend.alerts.messages import outgoing
+from backend.clients import Networks, networks
 from backend.errors import NotFound
 from backend.http.state import STATE, AppState
 
@@ -78,6 +81,7 @@ async def deliver_due(state: AppState, session: aiohttp.ClientSession) -> None:
 
 
 _GONE: Final = "webhook changed or removed since"
+_NOT_PUBLIC: Final = "address not public (setting webhook_allow)"
 
 
 async def _send(state: AppState, session: aiohttp.ClientSession, delivery: Delivery) -> str | None:
@@ -90,6 +94,9 @@ async def _send(state: AppState, session: aiohttp.ClientSession, delivery: Deliv
         return None
     if not delivery.secret:
         return _GONE
+    host = urlsplit(delivery.target).hostname or ""
+    if is_address(host) and not may_reach(host, networks(state.settings.webhook_allow)):
+        return _NOT_PUBLIC  # an address is never given to the resolver
     body = delivery.body.encode()
     headers = webhook_headers(delivery.secret, delivery.id, state.clock(), body)
     timeout = aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT_S)
@@ -99,7 +106,39 @@ async def _send(state: AppState, session: aiohttp.ClientSession, delivery: Deliv
         ) as response:
             return None if 200 <= response.status < 300 else f"answered {response.status}"
     except (aiohttp.ClientError, TimeoutError) as exc:
-        return type(exc).__name__
+        refused = isinstance(exc, aiohttp.ClientConnectorError) and isinstance(exc.os_error, NotPublic)
+        return _NOT_PUBLIC if refused else type(exc).__name__
+
+
+class NotPublic(OSError):
+    """A webhook's host has no address a webhook may reach."""
+
+
+class WebhookResolver(aiohttp.abc.AbstractResolver):
+    """Resolves names as usual, then keeps only the addresses a webhook may reach (`may_reach`).
+
+    Checked at every connection rather than once when the URL is set: a name can be pointed at
+    the server's own network after it was accepted."""
+
+    def __init__(self, allowed: Networks) -> None:
+        self._resolver = aiohttp.DefaultResolver()
+        self._allowed = allowed
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[Any]:
+        found = await self._resolver.resolve(host, port, family)
+        kept = [address for address in found if may_reach(address["host"], self._allowed)]
+        if not kept:
+            raise NotPublic(f"{host} has no public address")
+        return kept
+
+    async def close(self) -> None:
+        await self._resolver.close()
+
+
+def webhook_session(allowed: Networks) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=WebhookResolver(allowed)))
 
 
 async def alerts_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -111,7 +150,7 @@ async def alerts_ctx(app: web.Application) -> AsyncIterator[None]:
         return
 
     async def run() -> None:
-        async with aiohttp.ClientSession() as session:
+        async with webhook_session(networks(state.settings.webhook_allow)) as session:
             next_check = 0.0
             while True:
                 try:

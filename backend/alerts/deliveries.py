@@ -12,6 +12,10 @@ The webhook format (also in the README, "Alerts to people"):
   replayed later;
 - ``Nahbei-Delivery``: the message's id, the same on every attempt, so a receiver can drop a repeat.
 
+A webhook reaches public addresses only, unless the `webhook_allow` setting names more
+(`may_reach`): on an instance shared by many organisations, a webhook must not be a way to make the
+server call into its own network.
+
 Any 2xx answer is success; anything else, or no answer within the timeout, is tried again after
 `retry_delay` and given up after `MAX_ATTEMPTS`.
 """
@@ -20,13 +24,38 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from dataclasses import dataclass
 from typing import Final
+
+from backend.clients import Networks, within
 
 MAX_ATTEMPTS: Final = 8  # 1, 2, 4 ... 60 minutes apart: about 4 hours before giving up
 FIRST_RETRY_S: Final = 60.0
 LONGEST_RETRY_S: Final = 3600.0
 TOLERANCE_S: Final = 300
+
+
+def may_reach(address: str, allowed: Networks) -> bool:
+    """Whether a webhook may be sent to the IP `address`: a public one, or one `allowed` names.
+
+    Loopback, private, link-local, shared (CGNAT) and reserved addresses are not public."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global or within(str(ip), allowed)
+
+
+def is_address(host: str) -> bool:
+    """Whether a URL's host is an IP address rather than a name (no resolver is asked for it)."""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def retry_delay(attempts: int) -> float:

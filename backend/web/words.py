@@ -1451,8 +1451,10 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     "alerts.webhook.save": {"de": "Speichern, neues Geheimnis erzeugen", "en": "Save and make a new secret"},
     "alerts.webhook.remove": {"de": "Webhook entfernen", "en": "Remove the webhook"},
     "alerts.webhook.bad": {
-        "de": "Die Adresse des Webhooks muss mit http:// oder https:// beginnen und darf kein Passwort enthalten.",
-        "en": "The webhook address must start with http:// or https:// and must not contain a password.",
+        "de": "Die Adresse des Webhooks muss mit http:// oder https:// beginnen, darf kein Passwort enthalten "
+        "und muss öffentlich erreichbar sein (keine Adresse im Netz dieses Servers).",
+        "en": "The webhook address must start with http:// or https://, must not contain a password and "
+        "must be public (no address in this server's own network).",
     },
     "alerts.webhook.secret": {
         "de": "Das Geheimnis, mit dem Nahbei jede Nachricht an Ihren Webhook unterschreibt:",
