@@ -21,7 +21,7 @@ from backend.agent_file import INSTALL_COMMANDS, agent_toml, toml_string
 from backend.http.app import create_app
 from beacon_agent.config import load_config
 from tests.conftest import SITE, Backend
-from tests.manage_helpers import get, invite_path, setup_path, sign_up, submit
+from tests.manage_helpers import csrf_of, get, invite_path, setup_path, sign_up, submit
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BEAT = {"version": "0.1.0", "uptime_s": 120.0, "scanner": "scanning", "outbox_depth": 0, "dropped": 0}
@@ -130,6 +130,27 @@ async def test_a_bad_name_is_named_and_html_in_a_name_is_text(backend: Backend) 
     await submit(backend.client, path, {"name": "<b>Pi</b>"})
     page = await get(backend.client, path)
     assert "<b>Pi</b>" not in page and "&lt;b&gt;Pi&lt;/b&gt;" in page
+
+
+async def test_reloading_the_created_answer_makes_no_second_agent(backend: Backend) -> None:
+    """The token's answer is not a redirect, so a reload posts the same form again."""
+    site_id = await _site(backend)
+    path = f"/manage/sites/{site_id}/agents"
+    token = csrf_of(await get(backend.client, path))
+    answers = []
+    for _ in range(2):
+        async with backend.client.post(path, data={"csrf": token, "name": "Pi im Flur"}) as response:
+            answers.append((response.status, await response.text()))
+    assert answers[0][0] == 200 and "Sein Schlüssel" in answers[0][1]
+    assert answers[1][0] == 400 and "heißt schon „Pi im Flur“" in _main(answers[1][1])
+    assert 'class="secret"' in answers[0][1] and 'class="secret"' not in answers[1][1]
+    agents = (await backend.json("GET", f"/v1/admin/sites/{site_id}/agents", 200))["agents"]
+    assert [a["name"] for a in agents] == ["Pi im Flur"]
+    await submit(backend.client, f"{path}/{agents[0]['id']}/revoke", {}, page=path)
+    again = await submit(backend.client, path, {"name": "pi im flur "})
+    assert "Sein Schlüssel" in again
+    agents = (await backend.json("GET", f"/v1/admin/sites/{site_id}/agents", 200))["agents"]
+    assert sorted((a["name"], a["revoked"]) for a in agents) == [("Pi im Flur", True), ("pi im flur", False)]
 
 
 async def test_revoking_an_agent_refuses_its_token(backend: Backend) -> None:

@@ -1029,6 +1029,12 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "de": "Geben Sie einen Namen mit 1 bis 200 Zeichen ein, ohne Steuerzeichen.",
         "en": "Enter a name of 1 to 200 characters, without control characters.",
     },
+    "agents.name_taken": {
+        "de": "Ein Agent dieses Standorts heißt schon „{name}“. Sein Schlüssel wurde nur beim Anlegen "
+        "gezeigt: ist er verloren, sperren Sie diesen Agenten und legen Sie einen neuen an.",
+        "en": "An agent of this site is already called “{name}”. Its token was shown only when it was "
+        "made: if it is lost, revoke that agent and create a new one.",
+    },
     "agents.create_submit": {"de": "Agenten anlegen", "en": "Create the agent"},
     "agents.made": {"de": "Angelegt:", "en": "Created:"},
     "agents.token": {"de": "Sein Schlüssel (Token):", "en": "Its token:"},

@@ -3,7 +3,9 @@
 A new agent's token is shown once, on the answer to the form that created it, together with a
 ready `agent.toml` (the backend's `base_url` and the token filled in) as a `data:` link: the file
 lives only in that answer, so there is no address from which it could be fetched again, and
-nothing of it is logged. The install commands are the README's.
+nothing of it is logged. Because that answer is not a redirect, reloading it would post the form
+again: the page refuses a name an active agent of the site already has, so a reload makes no
+second agent (the API keeps names free, as labels). The install commands are the README's.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from backend import staff_actions as act
 from backend.agent_file import FILE_NAME, INSTALL_COMMANDS, agent_toml
 from backend.errors import NotFound
 from backend.http.state import STATE
-from backend.models import AgentCreated, AgentHealth, AgentIn, AgentPatch, Site
+from backend.models import Agent, AgentCreated, AgentHealth, AgentIn, AgentPatch, Site
 from backend.web.manage.paging import one_page, page_number
 from backend.web.manage.session import Staff, staff_for, staff_form
 from backend.web.manage.signin import see_other
@@ -115,6 +117,11 @@ async def _show(
     return site_page(request, "manage_site_agents.html", staff, site, context, status=status)
 
 
+def _name_taken(name: str, agents: list[Agent]) -> bool:
+    wanted = name.strip().casefold()
+    return any(not agent.revoked and agent.name.strip().casefold() == wanted for agent in agents)
+
+
 async def agents_page(request: web.Request) -> web.StreamResponse:
     staff = await staff_for(request)
     return await _show(request, staff, await site_of(request, staff))
@@ -131,6 +138,9 @@ async def create(request: web.Request) -> web.StreamResponse:
         return await _show(
             request, staff, site, status=400, typed=typed, field_error=word("agents.name_bad", lang)
         )
+    if _name_taken(wanted.name, await state.storage.list_agents(staff.org_id, site.id)):
+        taken = word("agents.name_taken", lang).format(name=wanted.name)
+        return await _show(request, staff, site, status=400, typed=typed, field_error=taken)
     made: AgentCreated = await act.create_agent(state, staff.org_id, site.id, wanted)
     text = agent_toml(state.settings.base_url, made.token, site.name, made.name, state.now().astimezone(UTC))
     link = "data:application/toml;charset=utf-8;base64," + base64.b64encode(text.encode()).decode()
