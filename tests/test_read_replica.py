@@ -3,7 +3,8 @@
 The public reads are answered by the replica (shown with a change the replica has not replayed and
 the backend never heard of), a change made through the backend is served at once from the primary
 and then from the replica once replicated (the lag is printed), a replica that stops costs no answer
-and is used again when it is back, and a read_db that cannot be one stops the start in one line.
+and is used again when it is back, and a read_db that cannot be one stops the start in one line. The
+`long` version loads it with resolves while the replica replays nothing and prompts are published.
 
 The replica here is this module's own (`standby`), so stopping it and pausing its replay leave the
 session's replica alone.
@@ -275,3 +276,50 @@ def test_a_read_db_that_is_no_replica_stops_the_start_in_one_line(pg_database: P
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [done.stderr.strip()], done.stderr
     assert "not a streaming replica" in done.stderr and "read_db" in done.stderr
+
+
+@pytest.mark.long
+async def test_a_replica_that_falls_behind_under_load_never_serves_an_older_answer(
+    tmp_path: Path, postgres: PostgresCluster, pg_database: PgDatabase, standby: Server
+) -> None:
+    """Phones resolve all along while prompts are published and the replica replays nothing: every
+    answer is 200 and has every prompt published before it was asked; replayed, the replica is used again."""
+    async with served(tmp_path, postgres, pg_database, standby) as backend:
+        site_id = await site_with_beacon(backend, SITE, minor=1)
+        await until_state(backend, "up")
+        published: list[str] = []
+        stale: list[str] = []
+        answers = 0
+        publishing = True
+
+        async def phone() -> None:
+            nonlocal answers
+            while publishing:
+                expected = list(published)
+                titles = (await resolve(backend, 1))[0][1]
+                answers += 1
+                stale.extend(title for title in expected if title not in titles)
+
+        async with replay_paused(standby):
+            # Phones start once the backend has heard a change the replica lacks (before that, for
+            # as long as its own notification takes to arrive, a read may still go to the replica).
+            await backend.json("POST", f"/v1/admin/sites/{site_id}/prompts", 201, json=prompt_body())
+            await until_state(backend, "behind")
+            phones = [asyncio.create_task(phone()) for _ in range(8)]
+            try:
+                for n in range(40):
+                    title = f"Aufruf {n}"
+                    texts = {"de": {"title": title, "body": "Wir brauchen Sie.", "action_label": "Mehr"}}
+                    await backend.json(
+                        "POST", f"/v1/admin/sites/{site_id}/prompts", 201, json=prompt_body(texts=texts)
+                    )
+                    published.append(title)
+                    await asyncio.sleep(0.05)
+                assert (await health(backend))["state"] == "behind"
+            finally:
+                publishing = False
+                await asyncio.gather(*phones)
+        await until_state(backend, "up")
+        assert stale == [] and answers > 0
+        assert set(published) <= set((await resolve(backend, 1))[0][1])
+        print(f"\n{answers} resolves while the replica replayed nothing, none older than a publish")
