@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="processes serving the port together (default 1, env NAHBEI_WORKERS); a parent restarts "
         "one that dies and stops all on SIGTERM",
     )
+    serve.add_argument(
+        "--read-db",
+        help="a streaming replica of the PostgreSQL --db, postgresql://user:password@host:port/database: "
+        "resolve, nearby and the public site pages read from it (env NAHBEI_READ_DB; default none)",
+    )
 
     admin = sub.add_parser("admin", help="administration on the database file")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
@@ -140,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             log_format=getattr(args, "log_format", None),
             rate_limit_per_s=getattr(args, "rate_limit_per_s", None),
             workers=getattr(args, "workers", None),
+            read_db=getattr(args, "read_db", None),
         )
     except ValidationError as exc:
         return _refuse(first_error(exc))

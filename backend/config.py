@@ -12,11 +12,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from backend.clients import networks, trusted_proxies
 
 ENV_PREFIX = "NAHBEI_"
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def names_postgres(db: Path | str | None) -> bool:
+    """Whether `db` is a PostgreSQL URL (rather than a SQLite file)."""
+    return isinstance(db, str) and db.partition("://")[0].lower() in POSTGRES_SCHEMES
 
 
 class Settings(BaseModel):
@@ -31,6 +37,12 @@ class Settings(BaseModel):
         description="The database: a SQLite file (created with its folder), as a path or as a URL, "
         "`sqlite:///relative/path` or `sqlite:////absolute/path`; or PostgreSQL with PostGIS, "
         "`postgresql://user:password@host:port/database`.",
+    )
+    read_db: str = Field(
+        "",
+        description="A streaming replica of the PostgreSQL `db`, `postgresql://user:password@host:port/database`: "
+        "resolve, nearby and the public site pages read from it, everything else from `db`; while it is down "
+        "or behind a change, those reads go to `db`. Empty: no replica.",
     )
     workers: int = Field(
         1,
@@ -173,6 +185,20 @@ class Settings(BaseModel):
         """Text without ``://`` (the command line's, the environment's) is a file path."""
         if isinstance(value, str) and "://" not in value:
             return Path(value)
+        return value
+
+    @field_validator("read_db")
+    @classmethod
+    def _read_db(cls, value: str, info: ValidationInfo) -> str:
+        """A replica only of a PostgreSQL `db`: a SQLite file has none, and reads must see its writes."""
+        if not value:
+            return value
+        if not names_postgres(value):
+            raise ValueError("must be a postgresql:// URL of a streaming replica of db")
+        if not names_postgres(info.data.get("db")):
+            raise ValueError(
+                "a read replica needs a PostgreSQL db (postgresql://…), and db names a SQLite file"
+            )
         return value
 
     @field_validator("base_url")

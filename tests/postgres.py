@@ -110,6 +110,9 @@ class Server:
     def log(self) -> Path:
         return self.datadir.with_suffix(".log")
 
+    def dsn(self, database: str = "postgres") -> str:
+        return f"postgresql://{USER}@127.0.0.1:{self.port}/{database}"
+
     def start(self) -> None:
         try:
             self.run("pg_ctl", "-D", str(self.datadir), "-l", str(self.log), "-o", f"-p {self.port}",
@@ -142,10 +145,29 @@ class PostgresCluster:
     replica: Server
 
     def dsn(self, database: str = "postgres") -> str:
-        return f"postgresql://{USER}@127.0.0.1:{self.primary.port}/{database}"
+        return self.primary.dsn(database)
 
     def replica_dsn(self, database: str = "postgres") -> str:
-        return f"postgresql://{USER}@127.0.0.1:{self.replica.port}/{database}"
+        return self.replica.dsn(database)
+
+    def add_replica(self, slot: str) -> Server:
+        """Another streaming replica, for a test that stops and starts it (the session's `replica`
+        stays up for every other test); `drop_replica` when done."""
+        return start_replica(self.primary, slot)
+
+    def drop_replica(self, replica: Server, slot: str) -> None:
+        """Stop and delete a replica from `add_replica`, and its slot, so the primary keeps no WAL for it."""
+        replica.stop()
+        shutil.rmtree(replica.datadir, ignore_errors=True)
+        deadline = time.monotonic() + 30
+        while True:  # the slot stays active until the primary notices its WAL sender's peer is gone
+            try:
+                self.psql(f"SELECT pg_drop_replication_slot('{slot}')")
+                return
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         """One statement on the primary, outside a transaction (as CREATE DATABASE needs)."""
@@ -158,11 +180,12 @@ class PostgresCluster:
             raise RuntimeError(f"psql {sql!r}: {done.stderr.strip()}")
         return done.stdout.strip()
 
-    async def replica_lag(self, within: float = 30.0) -> float:
-        """Seconds until the replica has replayed all the primary has written up to this call."""
+    async def replica_lag(self, within: float = 30.0, replica_server: Server | None = None) -> float:
+        """Seconds until the replica (or `replica_server`) has replayed all the primary has written
+        up to this call."""
         started = time.monotonic()
         primary = await asyncpg.connect(self.dsn())
-        replica = await asyncpg.connect(self.replica_dsn())
+        replica = await asyncpg.connect((replica_server or self.replica).dsn())
         try:
             target = await primary.fetchval("SELECT pg_current_wal_lsn()::text")
             while not await replica.fetchval("SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn", target):
@@ -189,11 +212,27 @@ def start_cluster(bindir: Path, folder: Path) -> PostgresCluster:
     cluster.psql("CREATE EXTENSION postgis", TEMPLATE)
     # No one may connect to the template, or copying it would fail ("being accessed by other users").
     cluster.psql(f"ALTER DATABASE {TEMPLATE} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
+    start_replica(primary, SLOT, cluster.replica)
+    return cluster
+
+
+def start_replica(primary: Server, slot: str, replica: Server | None = None) -> Server:
+    """A streaming replica of `primary` (in a folder named after its slot unless given), from a base
+    backup, replicating through its own slot."""
+    replica = replica or Server(primary.bindir, primary.datadir.with_name(slot), free_port())
     # -R writes primary_conninfo and standby.signal; -C -S keeps WAL on the primary until replayed.
     primary.run("pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", USER,
-                "-D", str(cluster.replica.datadir), "-R", "-C", "-S", SLOT, "-c", "fast", "--no-sync")  # fmt: skip
-    cluster.replica.start()
-    return cluster
+                "-D", str(replica.datadir), "-R", "-C", "-S", slot, "-c", "fast", "--no-sync")  # fmt: skip
+    for _ in range(3):  # on a shared machine another program may take the free port first
+        try:
+            replica.start()
+            return replica
+        except RuntimeError as error:
+            if "Address already in use" not in str(error):
+                raise
+            replica.port = free_port()
+    replica.start()
+    return replica
 
 
 def cluster_of(request: pytest.FixtureRequest) -> PostgresCluster | None:
@@ -220,11 +259,11 @@ def fixture_postgres() -> Iterator[PostgresCluster]:
     try:
         yield start_cluster(bindir, folder)
     finally:
-        # Whatever got started, also when starting failed half-way; the replica first, else it
-        # keeps trying to reach its primary until stopped.
-        for name in ("replica", "primary"):
-            if (folder / name / "postmaster.pid").exists():
-                Server(bindir, folder / name, 0).stop()
+        # Whatever got started, also when starting failed half-way; the replicas first, else they
+        # keep trying to reach their primary until stopped.
+        for datadir in sorted(folder.iterdir(), key=lambda path: path.name == "primary"):
+            if (datadir / "postmaster.pid").exists():
+                Server(bindir, datadir, 0).stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 

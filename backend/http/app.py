@@ -27,6 +27,7 @@ from backend.http.routes import OPERATIONS
 from backend.http.state import STATE, AppState
 from backend.ratelimit import RateLimiter, share
 from backend.storage import Storage, storage_for
+from backend.storage.replica import ReplicaStorage
 from backend.web import app as companion
 from backend.web import home, manage, public, render
 from beacon_agent.contract import version
@@ -141,9 +142,13 @@ async def _follow_changes(state: AppState) -> None:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """200 while the database answers; with a read replica, its state too (its being down is no outage)."""
     state = request.app[STATE]
     await state.storage.ping()
-    return web.json_response({"status": "ok", "version": version()}, headers={"Cache-Control": "no-store"})
+    answer: dict[str, object] = {"status": "ok", "version": version()}
+    if isinstance(state.storage, ReplicaStorage):
+        answer["read_db"] = state.storage.health()
+    return web.json_response(answer, headers={"Cache-Control": "no-store"})
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -7,6 +7,9 @@ names a store this backend does not have: `UnsupportedDatabase`, naming the valu
 is opened or deleted. A database that cannot be opened (a SQLite folder, a folder that cannot be made
 or written, a file that is no database; a PostgreSQL server that does not answer or refuses) is
 `CannotOpenDatabase`, in a line that says what to do, never with the password.
+
+With `settings.read_db` (a streaming replica of a PostgreSQL `db`) the store is a
+`backend.storage.replica.ReplicaStorage`: the public reads from the replica, the rest from `db`.
 """
 
 from __future__ import annotations
@@ -18,14 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from backend.config import Settings
+from backend.config import POSTGRES_SCHEMES, Settings
 
 if TYPE_CHECKING:
     from backend.storage import Storage
 
 WRITABLE = "the backend must be able to write the file and its folder"
 SQLITE_URL = "sqlite:///"  # then the file's path: relative, or absolute with its own leading /
-POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
 class UnsupportedDatabase(ValueError):
@@ -47,6 +49,8 @@ async def open_storage(settings: Settings, *, fresh: bool = False) -> AsyncItera
         try:
             try:
                 await storage.open()
+            except CannotOpenDatabase:  # the read replica's, which names it
+                raise
             except Exception as exc:  # asyncpg's and the network's errors have no common base
                 raise CannotOpenDatabase(f"cannot open database {_shown(dsn)}: {_pg_why(exc)}") from exc
             yield storage
@@ -82,7 +86,15 @@ def storage_for(settings: Settings, *, fresh: bool = False) -> Storage:
                 "(pip install 'nahbei[postgres]')"
             ) from exc
 
-        return PostgresStorage(dsn, fresh=fresh)
+        primary = PostgresStorage(dsn, fresh=fresh)
+        if not settings.read_db:
+            return primary
+        from backend.storage.postgres.standby import Standby
+        from backend.storage.replica import ReplicaStorage
+
+        read_dsn = postgres_dsn(settings.read_db)
+        assert read_dsn is not None, "Settings accept only a postgresql:// read_db"
+        return ReplicaStorage(primary, Standby(read_dsn))
     path = sqlite_path(settings.db)
     from backend.storage.sqlite import SqliteStorage
 

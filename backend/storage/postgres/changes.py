@@ -39,6 +39,7 @@ LISTENER: Final = "nahbei change listener"
 
 class Changes(PostgresBase):
     _changes = 0
+    _notified = 0
     _listening: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
@@ -59,7 +60,13 @@ class Changes(PostgresBase):
     def change_count(self) -> int:
         return self._changes
 
+    def notified_count(self) -> int:
+        """`change_count` with this process's own changes too: after each, a read replica must
+        replay the primary's log before its answers are fresh (`backend.storage.replica`)."""
+        return self._notified
+
     def _heard(self, _db: Any, _pid: int, _channel: str, writer: str) -> None:
+        self._notified += 1
         if writer != self.writer:
             self._changes += 1
 
@@ -89,6 +96,7 @@ class Changes(PostgresBase):
         db.add_termination_listener(lambda _db: lost.set())
         await db.add_listener(CHANGES_CHANNEL, self._heard)
         self._changes += 1  # what was sent while nobody listened is unknown
+        self._notified += 1
         connected.set()
         while not lost.is_set():
             with contextlib.suppress(TimeoutError):

@@ -62,13 +62,17 @@ class PostgresBase:
         self.writer = uuid.uuid4().hex
 
     async def open(self) -> None:
-        self._pool = await asyncpg.create_pool(
-            self.dsn, min_size=POOL_MIN, max_size=POOL_MAX, timeout=CONNECT_TIMEOUT_S,
+        self._pool = await self._connect(POOL_MIN)
+        async with self._pool.acquire() as db:
+            await migrate(db, fresh=self.fresh)
+
+    async def _connect(self, min_size: int) -> asyncpg.Pool:
+        """The pool; with `min_size` 0 it connects only when first used."""
+        return await asyncpg.create_pool(
+            self.dsn, min_size=min_size, max_size=POOL_MAX, timeout=CONNECT_TIMEOUT_S,
             command_timeout=60, max_inactive_connection_lifetime=60,
             server_settings={WRITER_SETTING: self.writer},
         )  # fmt: skip
-        async with self._pool.acquire() as db:
-            await migrate(db, fresh=self.fresh)
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -130,6 +134,11 @@ class PostgresBase:
 
     async def ping(self) -> None:
         await self._value("SELECT 1")
+
+    async def wal_position(self) -> str:
+        """How far the primary has written its log (an LSN): what a replica must replay to have it all."""
+        position: str = await self._value("SELECT pg_current_wal_lsn()::text")
+        return position
 
 
 async def migrate(db: asyncpg.Connection, *, fresh: bool = False) -> int:
