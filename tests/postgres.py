@@ -121,10 +121,16 @@ class Server:
             tail = self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
             raise RuntimeError(f"postgres in {self.datadir} did not start: {error.stderr}\n{tail}") from error
 
-    def stop(self) -> None:
-        # The data are deleted next: nothing to flush, so the quickest stop will do.
+    def stop(self, mode: str = "immediate") -> None:
+        """Stop the server; by default the quickest way (the data are deleted next: nothing to flush).
+        `mode` "fast", as an operator's restart does: sessions are ended, then a clean shutdown."""
         with contextlib.suppress(subprocess.CalledProcessError):
-            self.run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
+            self.run("pg_ctl", "-D", str(self.datadir), "-m", mode, "-w", "stop")
+
+    def restart(self) -> None:
+        """`pg_ctl restart -m fast`: what an operator's restart (or a package upgrade) does."""
+        self.run("pg_ctl", "-D", str(self.datadir), "-l", str(self.log), "-m", "fast", "-w", "-t", "120",
+                 "restart")  # fmt: skip
 
     def run(self, program: str, *args: str) -> str:
         """Run one of the server's programs, as `postgres` when we are root (initdb refuses root)."""
@@ -199,14 +205,20 @@ class PostgresCluster:
             await replica.close()
 
 
-def start_cluster(bindir: Path, folder: Path) -> PostgresCluster:
-    """initdb, the primary, a template database with PostGIS, then the replica from a base backup."""
+def start_primary(bindir: Path, folder: Path) -> Server:
+    """initdb and start a server in `folder`/primary, on a free loopback port."""
     primary = Server(bindir, folder / "primary", free_port())
     primary.run("initdb", "-D", str(primary.datadir), "-U", USER, "--auth=trust", "--no-locale",
                 "-E", "UTF8", "--no-sync", "--no-instructions")  # fmt: skip
     with (primary.datadir / "postgresql.conf").open("a") as conf:
         conf.write(SERVER_CONF.format(sockets=folder))
     primary.start()
+    return primary
+
+
+def start_cluster(bindir: Path, folder: Path) -> PostgresCluster:
+    """initdb, the primary, a template database with PostGIS, then the replica from a base backup."""
+    primary = start_primary(bindir, folder)
     cluster = PostgresCluster(primary, Server(bindir, folder / "replica", free_port()))
     cluster.psql(f"CREATE DATABASE {TEMPLATE}")
     cluster.psql("CREATE EXTENSION postgis", TEMPLATE)
@@ -244,8 +256,11 @@ def cluster_of(request: pytest.FixtureRequest) -> PostgresCluster | None:
     return cluster
 
 
-@pytest.fixture(scope="session", name="postgres")
-def fixture_postgres() -> Iterator[PostgresCluster]:
+@contextlib.contextmanager
+def server_folder() -> Iterator[tuple[Path, Path]]:
+    """The server programs and a fresh folder for servers' data; afterwards every server started in
+    it is stopped and the folder deleted. Skips the test, with the reason, where PostgreSQL cannot run
+    (fails it as root, who could have installed it)."""
     bindir = find_bindir()
     reason = missing(bindir)
     if reason is not None:
@@ -257,7 +272,7 @@ def fixture_postgres() -> Iterator[PostgresCluster]:
     if os.geteuid() == 0:
         shutil.chown(folder, RUN_AS, RUN_AS)
     try:
-        yield start_cluster(bindir, folder)
+        yield bindir, folder
     finally:
         # Whatever got started, also when starting failed half-way; the replicas first, else they
         # keep trying to reach their primary until stopped.
@@ -265,6 +280,12 @@ def fixture_postgres() -> Iterator[PostgresCluster]:
             if (datadir / "postmaster.pid").exists():
                 Server(bindir, datadir, 0).stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", name="postgres")
+def fixture_postgres() -> Iterator[PostgresCluster]:
+    with server_folder() as (bindir, folder):
+        yield start_cluster(bindir, folder)
 
 
 @dataclass(frozen=True)

@@ -127,10 +127,16 @@ class RefusedRequests(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, HttpProcessingError):
-            record.msg = f"refused a request that is not valid HTTP ({type(exc).__name__})"
-            record.args = ()
-            record.exc_info = None
-            record.exc_text = None
+            without_traceback(record, f"refused a request that is not valid HTTP ({type(exc).__name__})")
             record.levelno, record.levelname = logging.INFO, "INFO"
             return logging.getLogger(record.name).isEnabledFor(logging.INFO)
         return True
+
+
+def without_traceback(record: logging.LogRecord, message: str) -> None:
+    """Make `record` one line, `message`, for an error that is expected and no fault of the program
+    (a traceback would say otherwise)."""
+    record.msg = message
+    record.args = ()
+    record.exc_info = None
+    record.exc_text = None

@@ -38,10 +38,12 @@ SIGHTINGS_PATH: Final = "/v1/agent/sightings"
 
 
 class BackendProcess:
-    """`nahbei-backend serve` on a fixed port and file, so it can be killed and started again."""
+    """`nahbei-backend serve` on a fixed port and database (a file or a PostgreSQL URL), so it can be
+    killed and started again; `settings` (``{"workers": "2"}``) go in as NAHBEI_* variables."""
 
-    def __init__(self, db: Path, port: int, log: Path) -> None:
+    def __init__(self, db: Path | str, port: int, log: Path, **settings: str) -> None:
         self.db, self.port, self.log = db, port, log
+        self.settings = {"rate_limit_per_s": "0", **settings}
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -52,7 +54,7 @@ class BackendProcess:
                 [*backend_command(), *args, "--log-format", "json"],
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                env=backend_env({"rate_limit_per_s": "0"}),
+                env=backend_env(self.settings),
                 cwd=ROOT,
             )
 

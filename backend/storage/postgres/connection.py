@@ -12,6 +12,7 @@ lock, and each after the first finds the schema already at its version.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ import asyncpg
 from backend.errors import NotFound, Unavailable
 from backend.storage.postgres.schema import MIGRATIONS, TABLES, WRITER_SETTING
 from backend.storage.sqlite.columns import Columns
+from beacon_agent.contract import logs
 
 # One key for every Nahbei database's schema changes ("nahbei" as a number), and one for
 # allocations that must not interleave (slugs, iBeacon majors and minors).
@@ -45,7 +47,29 @@ DOWN = (
     asyncpg.CrashShutdownError,
     asyncpg.TooManyConnectionsError,
     asyncpg.exceptions.InterfaceError,
+    # A connection the server ended in the middle of an operation (a restart's "terminating
+    # connection due to administrator command") can leave asyncpg's protocol in a state it cannot
+    # leave: "cannot switch to state 15; another operation (2) is in progress" (asyncpg issue 784).
+    asyncpg.InternalClientError,
 )
+
+
+class PoolAway(logging.Filter):
+    """asyncpg's pool logs each failed try to reconnect its floor of connections with a traceback
+    (every 1, 2, 4 … 60 s while the database is down). A database that is away is no fault of this
+    program: the line stays, naming the error, and the traceback goes. Other errors keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, DOWN):
+            logs.without_traceback(record, f"{record.getMessage()} ({type(exc).__name__}: {exc})")
+        return True
+
+
+def _filter_pool_log() -> None:
+    pool_log = logging.getLogger("asyncpg.pool")
+    if not any(isinstance(f, PoolAway) for f in pool_log.filters):
+        pool_log.addFilter(PoolAway())
 
 
 class PostgresBase:
@@ -62,6 +86,7 @@ class PostgresBase:
         self.writer = uuid.uuid4().hex
 
     async def open(self) -> None:
+        _filter_pool_log()
         self._pool = await self._connect(POOL_MIN)
         async with self._pool.acquire() as db:
             await migrate(db, fresh=self.fresh)
@@ -87,7 +112,11 @@ class PostgresBase:
         assert self._pool is not None, "storage is not open"
         try:
             async with self._pool.acquire(timeout=CONNECT_TIMEOUT_S) as db:
-                yield db
+                try:
+                    yield db
+                except asyncpg.InternalClientError:
+                    db.terminate()  # its protocol state is lost: it must not go back into the pool
+                    raise
         except DOWN as exc:
             raise Unavailable(
                 f"the database {self.where} is unreachable", retry_after_s=RETRY_AFTER_S
