@@ -4,23 +4,34 @@ The hot paths (`resolve`, `nearby`, the agents' prompt lists) must not go to SQL
 request, so answers are kept here. Every change made through this process clears the cache at once
 (`invalidate`); a change made by another process sharing the database clears it within a poll of the
 store's change count (`backend.changes`), and anything no change count sees within `ttl_s`.
+
+`nearby` searches an in-memory grid of every site's position (`backend.site_grid`), which
+`keep_site_grid` builds from the store at start and builds again, whole and in the background, after
+every emptying (the change count does not say which site changed). Until the new grid is built,
+`nearby` asks the store as before, so a change is never answered from an outdated grid.
 """
 
 from __future__ import annotations
 
+import asyncio
 import marshal
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
+import structlog
+
 from backend.answers import SiteCard, site_card
 from backend.eids import eid_table, table_window_s
 from backend.models import Prompt, Site
 from backend.prompts import current_prompts, current_until
+from backend.site_grid import SiteGrid
 from backend.storage import AgentPrincipal, BeaconRef, EidBeacon, Storage
 from backend.storage.rows import SiteMaterial, SiteRow, StoredPrompt
 from beacon_agent.contract.wire import Region, SiteKind
+
+log = structlog.get_logger(__name__)
 
 K = TypeVar("K", bound=Hashable)
 KEY_USE_EVERY_S = 60.0
@@ -139,6 +150,9 @@ class Catalog:
         self._generation = 0
         # The store's change count when the caches were last emptied (None: not read yet).
         self._seen: int | None = None
+        # (the generation it was read in, the grid): used only while that generation lasts.
+        self._grid: tuple[int, SiteGrid] | None = None
+        self._emptied = asyncio.Event()
 
     def invalidate(self) -> None:
         """Empty every cache after a change made through this process.
@@ -163,6 +177,7 @@ class Catalog:
 
     def _empty(self) -> None:
         self._generation += 1
+        self._emptied.set()
         for cache in (
             self._beacons,
             self._cards,
@@ -282,11 +297,43 @@ class Catalog:
             self._remember_cards(await self.storage.site_material(missing), found, at)
         return found
 
+    async def keep_site_grid(self, retry_s: float = 1.0) -> None:
+        """Build the grid `nearby` searches, and again after each emptying; runs until cancelled.
+
+        Built on a worker thread (~1 s at 1,000,000 sites) while the old answers stand; a grid read
+        before a change that empties the caches is never used."""
+        while True:
+            generation = self._generation
+            try:
+                positions = await self.storage.site_positions()
+                grid = await asyncio.to_thread(SiteGrid, positions)
+            except Exception as exc:
+                log.warning("site positions unreadable", error=str(exc))
+                await asyncio.sleep(retry_s)
+                continue
+            if generation == self._generation:
+                self._grid = (generation, grid)
+            while generation == self._generation:
+                self._emptied.clear()
+                await self._emptied.wait()
+
+    def site_grid(self) -> SiteGrid | None:
+        """The grid if it holds every change seen so far, else None."""
+        grid = self._grid
+        return grid[1] if grid is not None and grid[0] == self._generation else None
+
     async def nearby(
         self, lat: float, lon: float, radius_m: float, kind: SiteKind | None, limit: int, at: float
     ) -> tuple[list[tuple[int, float]], dict[int, SiteCard]]:
-        """`Storage.sites_near` with the found sites' `cards`; the cards not cached are built from the
-        material read with the sites, so a search costs one statement, cached or not."""
+        """The sites within the radius, nearest first, with their `cards`.
+
+        From the grid and the card cache when both have them; the cards missing cost one statement.
+        Without a current grid, `Storage.sites_near`, whose material builds the missing cards."""
+        grid = self.site_grid()
+        if grid is not None:
+            found = grid.near(lat, lon, radius_m, None if kind is None else str(kind), limit)
+            # A site deleted since has no card and is left out by the caller, as one not found.
+            return found, await self.cards([site_id for site_id, _ in found], at)
         found, material_of = await self.storage.sites_near(lat, lon, radius_m, kind, limit)
         cards, missing = self._cached_cards([site_id for site_id, _ in found], at)
         if missing:

@@ -109,6 +109,17 @@ class Settings(BaseModel):
         "process sharing the database show within `changes_poll_s` anyway; this bounds what no change "
         "feed sees (a distance fit).",
     )
+    cache_entries: int = Field(
+        200_000,
+        ge=1,
+        description="Site cards (a site with its current prompts, ~0.5 KB each) and beacons the read cache "
+        "holds, each. Size it to the sites people ask about: a site not held costs a database read per request.",
+    )
+    site_grid: bool = Field(
+        True,
+        description="Keep every site's position in memory (~35 MB at 1,000,000 sites) so that `nearby` "
+        "searches no database; rebuilt in the background after each change to sites.",
+    )
     changes_poll_s: float = Field(
         0.2,
         gt=0,

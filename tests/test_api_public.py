@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 from backend.eids import beacon_clock
+from backend.http.state import STATE
 from backend.storage import EidBeacon
 from beacon_agent.contract.eid import compute_eid
 from tests.conftest import SITE, Backend, prompt_body
@@ -211,6 +213,20 @@ async def test_nearby_sorted_within_radius_and_kind_filter(backend: Backend) -> 
         assert [s["site"]["id"] for s in (await response.json())["sites"]] == [ids[0]]
     async with backend.client.get("/v1/nearby", params={**params, "kind": "", "limit": 2}) as response:
         assert response.status == 422
+
+    # Right after a change the store answered; once the in-memory grid is rebuilt, it answers alike.
+    catalog = backend.client.app[STATE].catalog
+    for _ in range(500):
+        if catalog.site_grid() is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert catalog.site_grid() is not None, "the site grid was not built within 5 s"
+    async with backend.client.get(
+        "/v1/nearby", params={"lat": 52.52, "lon": 13.405, "radius_m": 1000}
+    ) as response:
+        assert await response.json() == body
+    async with backend.client.get("/v1/nearby", params=params) as response:
+        assert [s["site"]["id"] for s in (await response.json())["sites"]] == [ids[0]]
 
 
 ALT_ID1 = "0a1b2c3d-0000-4000-8000-00000000abcd"

@@ -1,5 +1,6 @@
-"""The nearest-first search on each store (SQLite's R*Tree, PostGIS) agrees with brute force, however the
-radii grow: at the radius edge, across the antimeridian and near the pole."""
+"""The nearest-first search on each store (SQLite's R*Tree, PostGIS) and the catalog's in-memory grid built
+from the store's site positions agree with brute force, however the radii grow: at the radius edge, across
+the antimeridian and near the pole."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from backend.config import Settings
 from backend.geo import haversine_m
 from backend.models import PromptIn, SiteIn
+from backend.site_grid import SiteGrid
 from backend.storage import open_storage
 from beacon_agent.contract.wire import SiteKind
 
@@ -44,6 +46,8 @@ async def test_sites_near_matches_brute_force(db: Path | str) -> None:
                 prompt = {"kind": "info", "texts": {"de": {"title": f"p{n}"}}}
                 await storage.create_prompt(org, site.id, PromptIn.model_validate(prompt), time.time())
             sites.append((site.id, site.lat, site.lon, kind))
+        grid = SiteGrid(await storage.site_positions())
+        assert sorted(await storage.site_positions()) == [(s, la, lo, str(k)) for s, la, lo, k in sites]
 
         for _ in range(300):
             lat, lon = rng.choice(CENTRES)
@@ -60,3 +64,4 @@ async def test_sites_near_matches_brute_force(db: Path | str) -> None:
             )[:limit]
             assert [d for _, d in found] == [d for d, _ in expected]
             assert [s for s, _ in found] == [sid for _, sid in expected]
+            assert grid.near(lat, lon, radius, None if kind is None else str(kind), limit) == found

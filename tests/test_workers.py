@@ -193,15 +193,23 @@ def resolve(server: DemoServer, key: str) -> tuple[int, set[int]]:
     return int(answer.headers[WORKER]), prompts
 
 
-def until_every_worker(server: DemoServer, key: str, serves: Any) -> dict[int, float]:
-    """Resolve until each worker has answered so that `serves(prompt ids)` holds; when each first did,
-    in seconds from now."""
+def nearby(server: DemoServer, lat: float, lon: float) -> tuple[int, set[int]]:
+    """Which worker answered (on a new connection) and the site ids it found within 500 m."""
+    query = {"lat": lat, "lon": lon, "radius_m": 500}
+    answer = requests.get(server.url("/v1/nearby"), params=query, timeout=REQUEST_TIMEOUT_S)
+    assert answer.status_code == 200, answer.text
+    return int(answer.headers[WORKER]), {site["site"]["id"] for site in answer.json()["sites"]}
+
+
+def until_every_worker(server: DemoServer, key: str, serves: Any, ask: Any = resolve) -> dict[int, float]:
+    """`ask(server, key)` (resolve by default) until each worker has answered so that `serves(ids)`
+    holds; when each first did, in seconds from now."""
     start = time.monotonic()
     first: dict[int, float] = {}
     while len(first) < 2:
         assert time.monotonic() - start < GIVE_UP_S, f"only {sorted(first)} caught up"
-        pid, prompts = resolve(server, key)
-        if serves(prompts):
+        pid, found = ask(server, key)
+        if serves(found):
             first.setdefault(pid, time.monotonic() - start)
     return first
 
@@ -226,6 +234,26 @@ def test_a_prompt_published_or_withdrawn_through_one_worker_reaches_both_within_
     print(f"published: served by each worker after {published} s; withdrawn: gone after {withdrawn} s")
     assert max(published.values()) <= WITHIN_S
     assert max(withdrawn.values()) <= WITHIN_S
+
+
+def test_a_site_moved_through_one_worker_is_found_at_its_new_place_by_both_within_a_second(
+    workers: DemoServer,
+) -> None:
+    """`nearby` searches each worker's in-memory grid of site positions: a move must not wait for it."""
+    old, new = (-41.29, 174.78), (-41.31, 174.80)
+    site = admin(workers, "POST", "/v1/admin/sites", {**SITE, "lat": old[0], "lon": old[1]})["id"]
+    at_old = lambda server, _: nearby(server, *old)  # noqa: E731
+    at_new = lambda server, _: nearby(server, *new)  # noqa: E731
+    until_every_worker(workers, "", lambda found: site in found, at_old)
+    time.sleep(1.0)  # both workers' grids rebuilt after the creation: the move is the grid's to follow
+
+    start = time.monotonic()
+    admin(workers, "PATCH", f"/v1/admin/sites/{site}", {"lat": new[0], "lon": new[1]})
+    moved = _since(start, until_every_worker(workers, "", lambda found: site in found, at_new))
+    gone = _since(start, until_every_worker(workers, "", lambda found: site not in found, at_old))
+    print(f"moved: found at the new place by each worker after {moved} s, gone from the old after {gone} s")
+    assert max(moved.values()) <= WITHIN_S
+    assert max(gone.values()) <= WITHIN_S
 
 
 def _since(start: float, first: dict[int, float]) -> dict[int, float]:

@@ -54,7 +54,13 @@ def create_app(
     state = AppState(
         settings=settings,
         storage=storage,
-        catalog=Catalog(storage, clock, ttl_s=settings.cache_ttl_s, skew_periods=settings.eid_skew_periods),
+        catalog=Catalog(
+            storage,
+            clock,
+            ttl_s=settings.cache_ttl_s,
+            skew_periods=settings.eid_skew_periods,
+            max_entries=settings.cache_entries,
+        ),
         clock=clock,
         # With several workers each enforces its share, so that together they allow the limit.
         limiter=RateLimiter(*share(settings.rate_limit_per_s, settings.rate_limit_burst, settings.workers)),
@@ -82,6 +88,8 @@ def create_app(
     app.cleanup_ctx.append(_storage_ctx)
     app.cleanup_ctx.append(_background(_purge_forever))
     app.cleanup_ctx.append(_background(_follow_changes))
+    if settings.site_grid:
+        app.cleanup_ctx.append(_background(_keep_site_grid))
     app.cleanup_ctx.append(alerts_ctx)
     app.on_startup.append(_freeze_startup_objects)
     if settings.show_worker:
@@ -139,6 +147,10 @@ async def _follow_changes(state: AppState) -> None:
     await follow_changes(
         state.catalog.follow, state.metrics.caches_emptied.inc, state.settings.changes_poll_s
     )
+
+
+async def _keep_site_grid(state: AppState) -> None:
+    await state.catalog.keep_site_grid()
 
 
 async def healthz(request: web.Request) -> web.Response:

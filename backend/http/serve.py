@@ -8,6 +8,7 @@ it seeds and prints its keys — and with port 0 the port the system picked is k
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import socket
 import sys
@@ -90,7 +91,17 @@ def serve(
     `worker`: one of several processes (`backend.http.workers`), whose parent says where it serves."""
     sockets = listen(settings) if sockets is None else sockets
     url = url_of(settings, sockets)
-    web.run_app(app, sock=sockets, access_log=None, print=_announce(url, settings, worker))
+    web.run_app(app, sock=sockets, access_log=None, print=_announce(url, settings, worker), loop=new_loop())
+
+
+def new_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's event loop where it is installed (the backend extra brings it), else asyncio's: the
+    same server spends less time per request in the loop and its transports."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 def announce(url: str, settings: Settings, workers: int = 1) -> None:

@@ -199,6 +199,11 @@ class Storage(Protocol):
         `site_material` of any of them, read with them."""
         ...
 
+    async def site_positions(self) -> list[tuple[int, float, float, str]]:
+        """Every site's (id, lat, lon, kind): what the catalog's in-memory grid
+        (`backend.site_grid`) is built from, read once at start and again after a change."""
+        ...
+
     # beacons
     async def create_beacon(self, org_id: int, site_id: int, beacon: BeaconIn, now: float) -> Beacon: ...
     async def create_beacons(

@@ -1,4 +1,5 @@
-"""The baseline: a bare aiohttp handler returning a fixed small JSON body, same server settings as ours."""
+"""The baseline: a bare aiohttp handler returning a fixed small JSON body, same server settings as ours
+(uvloop's event loop too where it is installed, as `backend.http.serve` uses)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,13 @@ def main() -> None:
     args = parser.parse_args()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", fixed)
-    web.run_app(app, host="127.0.0.1", port=args.port, access_log=None, print=None)
+    try:
+        import uvloop
+    except ImportError:
+        loop = None  # aiohttp's default, asyncio's loop
+    else:
+        loop = uvloop.new_event_loop()
+    web.run_app(app, host="127.0.0.1", port=args.port, access_log=None, print=None, loop=loop)
 
 
 if __name__ == "__main__":

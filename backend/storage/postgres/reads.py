@@ -145,6 +145,9 @@ class PublicReads(PostgresBase):
 
         return found, material_of
 
+    async def site_positions(self) -> list[tuple[int, float, float, str]]:
+        return [tuple(row) for row in await self._all("SELECT id, lat, lon, kind FROM sites")]
+
     async def prompts_of_sites(self, site_ids: Sequence[int]) -> dict[int, list[Prompt]]:
         found: dict[int, list[Prompt]] = {site_id: [] for site_id in site_ids}
         if not site_ids:

@@ -164,6 +164,11 @@ class PublicReads(SqliteBase):
 
         return found, material_of
 
+    async def site_positions(self) -> list[tuple[int, float, float, str]]:
+        # ~1 s at 1,000,000 sites: on the reader's thread, never the event loop.
+        rows = await fetch_all(self._r, "SELECT id, lat, lon, kind FROM sites")
+        return [tuple(row) for row in rows]
+
     async def prompts_of_sites(self, site_ids: Sequence[int]) -> dict[int, list[Prompt]]:
         found: dict[int, list[Prompt]] = {site_id: [] for site_id in site_ids}
         if not site_ids:
