@@ -21,6 +21,15 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from aiohttp.http_exceptions import HttpProcessingError
 
 
+class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to the `sys.stderr` of the moment, not of the set-up: a thread logging after its
+    caller swapped or closed the stream (pytest's capture between tests) would otherwise fail."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def _structlog_without_rich() -> ModuleType:
     """structlog loads rich (and with it pygments) for pretty tracebacks merely because it is
     installed, as it is with the dev extras; Nahbei prints plain lines, and on a Pi every megabyte of
@@ -91,7 +100,7 @@ def configure(fmt: LogFormat = "auto", level: str = "info") -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StandardError()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
