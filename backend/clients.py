@@ -76,12 +76,18 @@ def networks(setting: str) -> Networks:
     )
 
 
-def within(address: str, allowed: Networks) -> bool:
-    """Whether `address` (IPv4-mapped IPv6 read as IPv4) is in one of `allowed`; False if unparsable."""
+def ip_of(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP in `address` (a zone id dropped, IPv4-mapped IPv6 read as IPv4); None if it is not one."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
-        return False
+        return None
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return any(ip in network for network in allowed)
+        return ip.ipv4_mapped
+    return ip
+
+
+def within(address: str, allowed: Networks) -> bool:
+    """Whether `address` is in one of `allowed`; False if unparsable."""
+    ip = ip_of(address)
+    return ip is not None and any(ip in network for network in allowed)

@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 from dataclasses import dataclass
 from typing import Final
 
-from backend.clients import Networks, within
+from backend.clients import Networks, ip_of
 
 MAX_ATTEMPTS: Final = 8  # 1, 2, 4 ... 60 minutes apart: about 4 hours before giving up
 FIRST_RETRY_S: Final = 60.0
@@ -40,22 +39,13 @@ def may_reach(address: str, allowed: Networks) -> bool:
     """Whether a webhook may be sent to the IP `address`: a public one, or one `allowed` names.
 
     Loopback, private, link-local, shared (CGNAT) and reserved addresses are not public."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global or within(str(ip), allowed)
+    ip = ip_of(address)
+    return ip is not None and (ip.is_global or any(ip in network for network in allowed))
 
 
 def is_address(host: str) -> bool:
     """Whether a URL's host is an IP address rather than a name (no resolver is asked for it)."""
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
+    return ip_of(host) is not None
 
 
 def retry_delay(attempts: int) -> float:
