@@ -7,193 +7,26 @@ Registered as a plugin in tests/conftest.py, so test functions just name the fix
 - `pg_database`: a fresh database copied from a template that already has PostGIS (a copy takes
   a fraction of `CREATE EXTENSION postgis`), already replayed on the replica, dropped afterwards.
 
-The servers come from Debian's `postgresql` and `postgresql-postgis` packages, which `make
-system-deps` and `.ci/run` install when run as root. PostgreSQL refuses to run as root, so as root
-the servers run as the `postgres` system user that the `postgresql` package creates, in a folder
-under /tmp that it owns. Without the packages, tests that need them are skipped with the reason,
-unless run as root: then nothing stops them being installed, and a skip would hide a broken CI.
+The cluster itself is `tests/pgcluster.py`'s (`make bench` starts one too). Without the Debian
+packages, tests that need them are skipped with the reason, unless run as root: then nothing stops
+them being installed, and a skip would hide a broken CI.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
 import pytest
 import pytest_asyncio
 
-USER = "nahbei"  # the superuser initdb creates; tests connect as it over trusted loopback
-RUN_AS = "postgres"  # the system user Debian's postgresql package creates
-TEMPLATE = "nahbei_template"
-SLOT = "nahbei_replica"
-INSTALL_HINT = (
-    "Debian packages `postgresql` and `postgresql-postgis`; `make system-deps` installs them as root"
-)
+from tests.pgcluster import TEMPLATE, PostgresCluster, find_bindir, missing, throwaway_cluster
 
-# Settings for a throwaway cluster: durability is worth nothing here, start time and memory are.
-# synchronous_commit stays on: the WAL sender ships only flushed WAL, so turning it off would
-# add up to wal_writer_delay to every measured replica lag.
-SERVER_CONF = """
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '{sockets}'
-fsync = off
-full_page_writes = off
-shared_buffers = 32MB
-max_connections = 60
-wal_level = replica
-max_wal_senders = 4
-max_replication_slots = 4
-hot_standby = on
-hot_standby_feedback = on
-wal_receiver_status_interval = 1s
-"""
-
-
-def find_bindir() -> Path | None:
-    """Debian keeps the server programs off PATH in /usr/lib/postgresql/<major>/bin: take the newest."""
-    majors = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
-        key=lambda p: int(p.parent.parent.name),
-        reverse=True,
-    )
-    if majors:
-        return majors[0].parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).resolve().parent if initdb else None
-
-
-def missing(bindir: Path | None) -> str | None:
-    """Why a cluster with PostGIS cannot start here, or None."""
-    if bindir is None:
-        return f"PostgreSQL is not installed ({INSTALL_HINT})"
-    sharedir = subprocess.run(
-        [bindir / "pg_config", "--sharedir"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    if not (Path(sharedir) / "extension" / "postgis.control").exists():
-        return f"PostGIS is not installed for PostgreSQL in {bindir} ({INSTALL_HINT})"
-    if os.geteuid() == 0:
-        try:
-            pwd.getpwnam(RUN_AS)
-        except KeyError:
-            return f"no `{RUN_AS}` user to run PostgreSQL as (root may not; {INSTALL_HINT})"
-    return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class Server:
-    """One postgres process: its data folder, port and log."""
-
-    bindir: Path
-    datadir: Path
-    port: int
-
-    @property
-    def log(self) -> Path:
-        return self.datadir.with_suffix(".log")
-
-    def start(self) -> None:
-        try:
-            self.run("pg_ctl", "-D", str(self.datadir), "-l", str(self.log), "-o", f"-p {self.port}",
-                     "-w", "-t", "120", "start")  # fmt: skip
-        except subprocess.CalledProcessError as error:
-            tail = self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
-            raise RuntimeError(f"postgres in {self.datadir} did not start: {error.stderr}\n{tail}") from error
-
-    def stop(self) -> None:
-        # The data are deleted next: nothing to flush, so the quickest stop will do.
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self.run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
-
-    def run(self, program: str, *args: str) -> str:
-        """Run one of the server's programs, as `postgres` when we are root (initdb refuses root)."""
-        command = [str(self.bindir / program), *args]
-        if os.geteuid() == 0:
-            command = ["runuser", "-u", RUN_AS, "--", *command]
-        done = subprocess.run(
-            command, cwd=self.datadir.parent, capture_output=True, text=True, check=True, timeout=180
-        )
-        return done.stdout
-
-
-@dataclass
-class PostgresCluster:
-    """A primary and its streaming replica (physical, through a replication slot)."""
-
-    primary: Server
-    replica: Server
-
-    def dsn(self, database: str = "postgres") -> str:
-        return f"postgresql://{USER}@127.0.0.1:{self.primary.port}/{database}"
-
-    def replica_dsn(self, database: str = "postgres") -> str:
-        return f"postgresql://{USER}@127.0.0.1:{self.replica.port}/{database}"
-
-    def psql(self, sql: str, database: str = "postgres") -> str:
-        """One statement on the primary, outside a transaction (as CREATE DATABASE needs)."""
-        done = subprocess.run(
-            [str(self.primary.bindir / "psql"), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
-             "-d", self.dsn(database), "-c", sql],
-            capture_output=True, text=True, check=False, timeout=120,
-        )  # fmt: skip
-        if done.returncode != 0:
-            raise RuntimeError(f"psql {sql!r}: {done.stderr.strip()}")
-        return done.stdout.strip()
-
-    async def replica_lag(self, within: float = 30.0) -> float:
-        """Seconds until the replica has replayed all the primary has written up to this call."""
-        started = time.monotonic()
-        primary = await asyncpg.connect(self.dsn())
-        replica = await asyncpg.connect(self.replica_dsn())
-        try:
-            target = await primary.fetchval("SELECT pg_current_wal_lsn()::text")
-            while not await replica.fetchval("SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn", target):
-                if time.monotonic() - started > within:
-                    replayed = await replica.fetchval("SELECT pg_last_wal_replay_lsn()::text")
-                    raise AssertionError(f"replica replayed {replayed} of {target} within {within} s")
-                await asyncio.sleep(0.002)
-            return time.monotonic() - started
-        finally:
-            await primary.close()
-            await replica.close()
-
-
-def start_cluster(bindir: Path, folder: Path) -> PostgresCluster:
-    """initdb, the primary, a template database with PostGIS, then the replica from a base backup."""
-    primary = Server(bindir, folder / "primary", free_port())
-    primary.run("initdb", "-D", str(primary.datadir), "-U", USER, "--auth=trust", "--no-locale",
-                "-E", "UTF8", "--no-sync", "--no-instructions")  # fmt: skip
-    with (primary.datadir / "postgresql.conf").open("a") as conf:
-        conf.write(SERVER_CONF.format(sockets=folder))
-    primary.start()
-    cluster = PostgresCluster(primary, Server(bindir, folder / "replica", free_port()))
-    cluster.psql(f"CREATE DATABASE {TEMPLATE}")
-    cluster.psql("CREATE EXTENSION postgis", TEMPLATE)
-    # No one may connect to the template, or copying it would fail ("being accessed by other users").
-    cluster.psql(f"ALTER DATABASE {TEMPLATE} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
-    # -R writes primary_conninfo and standby.signal; -C -S keeps WAL on the primary until replayed.
-    primary.run("pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", USER,
-                "-D", str(cluster.replica.datadir), "-R", "-C", "-S", SLOT, "-c", "fast", "--no-sync")  # fmt: skip
-    cluster.replica.start()
-    return cluster
+__all__ = ["TEMPLATE", "PostgresCluster", "cluster_of"]
 
 
 def cluster_of(request: pytest.FixtureRequest) -> PostgresCluster | None:
@@ -214,18 +47,8 @@ def fixture_postgres() -> Iterator[PostgresCluster]:
             pytest.fail(reason)
         pytest.skip(reason)
     assert bindir is not None
-    folder = Path(tempfile.mkdtemp(prefix="nahbei-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(folder, RUN_AS, RUN_AS)
-    try:
-        yield start_cluster(bindir, folder)
-    finally:
-        # Whatever got started, also when starting failed half-way; the replica first, else it
-        # keeps trying to reach its primary until stopped.
-        for name in ("replica", "primary"):
-            if (folder / name / "postmaster.pid").exists():
-                Server(bindir, folder / name, 0).stop()
-        shutil.rmtree(folder, ignore_errors=True)
+    with throwaway_cluster(bindir) as cluster:
+        yield cluster
 
 
 @dataclass(frozen=True)
