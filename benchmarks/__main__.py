@@ -2,7 +2,9 @@
 
 Sections (`--only http,agent,sim`, default all):
 
-- http:  the backend under wrk (issue "Backend v1"), see `benchmarks/http/bench.py`; other clients'
+- http:  the backend under wrk (issue "Backend v1"), on SQLite and on a throwaway PostgreSQL the
+         bench starts itself (issue 15; `--stores`), each with `serve --workers 1` and `2`
+         (`--workers`), see `benchmarks/http/bench.py`; other clients'
          latency under 4 MB bodies (issue "Hardening, round two"), see `benchmarks/http/attack.py`;
          the web app's shell size (issue 14), see `benchmarks/http/app_shell.py`; the staff pages of
          an organisation with 1,000 sites (issue 13), see `benchmarks/http/staff.py`
@@ -10,10 +12,11 @@ Sections (`--only http,agent,sim`, default all):
          (issue "Beacon agent"), see `benchmarks/agent/bench.py`
 - sim:   the simulator's pace (issue "Simulator"), see `benchmarks/sim/bench.py`
 
-Prints progress while it runs, then a table of figure, baseline and ratio, and writes
-`benchmarks/results.json`: a list of {"name", "figure", "unit", "baseline", "ratio"} (plus the
-target, whether it was met, a note and the section). Figures of sections not run this time are kept
-from the previous file. Databases and logs are kept in `benchmarks/out/`.
+Prints progress while it runs, then a table, one row per figure, store and number of workers, with
+figure, baseline, ratio, target and whether it was met, and writes `benchmarks/results.json`: a list
+of {"name", "figure", "unit", "baseline", "ratio"} (plus the target, whether it was met, a note, the
+store, the workers and the section). Figures of sections not run this time are kept from the
+previous file. Databases and logs are kept in `benchmarks/out/`.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from benchmarks import wrk
-from benchmarks.http.bench import Result
+from benchmarks.http.bench import STORES, Bench, Result
 
 HERE = Path(__file__).resolve().parent
 SECTIONS: Final = ("http", "agent", "sim")
@@ -45,7 +48,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections (default: all)")
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help="comma-separated sections: http, agent, sim (default: all)"
+    )
     parser.add_argument("--quick", action="store_true", help="short runs: a first look, not the figures")
     parser.add_argument(
         "--seconds",
@@ -60,6 +65,18 @@ def main() -> int:
         default=None,
         help="sites in the large database (default 1,000,000, quick 20,000)",
     )
+    parser.add_argument(
+        "--stores",
+        default=",".join(s.lower() for s in STORES),
+        help="the http section's backend stores, comma-separated: sqlite, postgresql (default both);"
+        " PostgreSQL's rows need Debian's postgresql and postgresql-postgis, else they say so and are left out",
+    )
+    parser.add_argument(
+        "--workers",
+        default="1,2",
+        help="the http section's `serve --workers` counts for resolve and nearby, comma-separated (default"
+        " 1,2); p99 and ingest are measured with the first",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "out", help="where databases and logs are kept")
     parser.add_argument(
         "--results", type=Path, default=HERE / "results.json", help="the JSON written at the end"
@@ -69,6 +86,15 @@ def main() -> int:
     unknown = [s for s in only if s not in SECTIONS]
     if unknown or not only:
         parser.error(f"--only takes {', '.join(SECTIONS)}; got {args.only!r}")
+    stores = [s for s in STORES if s.lower() in {x.strip().lower() for x in args.stores.split(",")}]
+    if not stores or len(stores) != len({x for x in args.stores.split(",") if x.strip()}):
+        parser.error(f"--stores takes sqlite, postgresql; got {args.stores!r}")
+    try:
+        workers = [int(n) for n in args.workers.split(",") if n.strip()]
+    except ValueError:
+        workers = []
+    if not workers or min(workers) < 1:
+        parser.error(f"--workers takes whole numbers from 1, comma-separated; got {args.workers!r}")
     missing = {(tool, package) for section in only for tool, package in TOOLS[section] if not _found(tool)}
     if missing:
         for tool, package in sorted(missing):
@@ -88,7 +114,7 @@ def main() -> int:
         print(line, flush=True)
 
     runners: dict[str, Callable[[], list[Result]]] = {
-        "http": lambda: _http(args.out, seconds, sites, say),
+        "http": lambda: _http(Bench(args.out, seconds, sites, say, stores, workers)),
         "agent": lambda: _agent(args.out, seconds, args.quick, say),
         "sim": lambda: _sim(args.out, seconds, args.quick, say),
     }
@@ -109,9 +135,11 @@ def _found(tool: str) -> bool:
     return shutil.which(tool) is not None or any(Path(folder, tool).exists() for folder in SBIN)
 
 
-def _http(out: Path, seconds: float, sites: int, say: Callable[[str], None]) -> list[Result]:
+def _http(bench: Bench) -> list[Result]:
     from benchmarks.http import seed
-    from benchmarks.http.bench import ROUNDS, Bench, round_seconds
+    from benchmarks.http.bench import ROUNDS, round_seconds
+
+    out, seconds, say = bench.folder, bench.seconds, bench.say
 
     say(
         f"wrk -t{wrk.THREADS} -c{wrk.CONNECTIONS} on 127.0.0.1: each request load {round_seconds(seconds)} s in each"
@@ -119,7 +147,6 @@ def _http(out: Path, seconds: float, sites: int, say: Callable[[str], None]) -> 
     )
     from benchmarks.http import app_shell, attack
 
-    bench = Bench(out, seconds, sites, say)
     results = bench.run()
     say(f"cheap requests stay cheap: other clients under {attack.ATTACKS_PER_S} x 4 MB resolves a second")
     db = bench.copy(seed.database(out, 1000), "attack")
@@ -153,11 +180,17 @@ def _previous(path: Path) -> list[dict[str, Any]]:
 
 
 def table(results: list[Result]) -> str:
-    lines = [f"{'figure':<54} {'value':>12} {'unit':<7} {'baseline':>12} {'ratio':>8}  target"]
+    """One row per figure, store and workers: figure, baseline, ratio, target and whether it was met."""
+    lines = [
+        f"{'figure':<54} {'store':<10} {'workers':>7} {'value':>12} {'unit':<7} {'baseline':>12} {'ratio':>8}"
+        "  target     met"
+    ]
     for r in results:
-        verdict = f"{r.target} {'ok' if r.met else 'MISSED'}" if r.target else ""
+        met = ("ok" if r.met else "MISSED") if r.target else ""
+        workers = "" if r.workers is None else str(r.workers)
         lines.append(
-            f"{r.name:<54} {r.figure:>12,.2f} {r.unit:<7} {r.baseline:>12,.2f} {r.ratio:>8.3f}  {verdict}"
+            f"{r.name:<54} {r.store:<10} {workers:>7} {r.figure:>12,.2f} {r.unit:<7} {r.baseline:>12,.2f}"
+            f" {r.ratio:>8.3f}  {r.target:<10} {met}"
         )
     return "\n".join(lines)
 

@@ -39,12 +39,18 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: f
 class Server:
     url: str
     pid: int
+    database_pid: int | None = None  # PostgreSQL's postmaster, when the server's database is there
 
     def cpu_seconds(self) -> float:
         """User and system CPU time the server process and its workers (`serve --workers`) have used so
-        far (Linux /proc)."""
-        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
-        return sum(_cpu_seconds(int(pid)) for pid in [self.pid, *children])
+        far, and its database server's processes when it has one (Linux /proc): with PostgreSQL the
+        statements run there. Every database of that server counts; the others are idle meanwhile."""
+        roots = [self.pid] if self.database_pid is None else [self.pid, self.database_pid]
+        return sum(_cpu_seconds(pid) for root in roots for pid in [root, *_children(root)])
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -56,7 +62,13 @@ def _cpu_seconds(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def running(command: list[str], port: int, log: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
+def running(
+    command: list[str],
+    port: int,
+    log: Path,
+    env: dict[str, str] | None = None,
+    database_pid: int | None = None,
+) -> Iterator[Server]:
     """Run `command` until the block ends; yields it once /healthz answers."""
     with log.open("ab") as out:
         process = subprocess.Popen(
@@ -73,7 +85,7 @@ def running(command: list[str], port: int, log: Path, env: dict[str, str] | None
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{command[0]} did not start; see {log}") from None
                 time.sleep(0.1)
-        yield Server(url, process.pid)
+        yield Server(url, process.pid, database_pid)
     finally:
         stop(process)
 
@@ -83,8 +95,11 @@ def bare(log: Path) -> contextlib.AbstractContextManager[Server]:
     return running([sys.executable, "-m", "benchmarks.http.bare_server", "--port", str(port)], port, log)
 
 
-def backend(db: Path, log: Path, workers: int = 1) -> contextlib.AbstractContextManager[Server]:
-    """`nahbei-backend serve` on `db`; with `workers` > 1, that many processes on the port."""
+def backend(
+    db: Path | str, log: Path, workers: int = 1, database_pid: int | None = None
+) -> contextlib.AbstractContextManager[Server]:
+    """`nahbei-backend serve` on `db` (a SQLite file or a PostgreSQL URL); with `workers` > 1, that many
+    processes on the port. `database_pid`: the PostgreSQL server's, whose CPU time counts with ours."""
     port = free_port()
     command = [
         sys.executable,
@@ -100,7 +115,7 @@ def backend(db: Path, log: Path, workers: int = 1) -> contextlib.AbstractContext
         "--workers",
         str(workers),
     ]
-    return running(command, port, log, LIMITS)
+    return running(command, port, log, LIMITS, database_pid)
 
 
 def floor(

@@ -25,16 +25,20 @@ import shutil
 import sqlite3
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from benchmarks import servers, wrk
-from benchmarks.http import lua, seed
+from benchmarks.http import lua, postgres, seed
+from tests import pgcluster
 
 BATCH = 500
+SQLITE, POSTGRESQL = "SQLite", "PostgreSQL"
+STORES = (SQLITE, POSTGRESQL)
+AT_SITE_1 = "UPDATE beacons SET site_id = 1 WHERE id <= 50"
 # The site pages people open again and again (posters in town): a set the page cache holds whole.
 HOT_SITES = 1000
 # Each request figure is measured this many times, interleaved with its baseline (see `Bench.run`).
@@ -56,9 +60,20 @@ class Result:
     target: str
     met: bool
     note: str = ""
+    store: str = ""  # the backend's database (SQLite, PostgreSQL) where the figure is the backend's
+    workers: int | None = None  # its `serve --workers`
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Databases:
+    """One store's two benchmark databases: 1,000 sites and the large one (a path or a URL)."""
+
+    store: str
+    small: Path | str
+    big: Path | str
 
 
 @dataclass(frozen=True)
@@ -68,9 +83,19 @@ class Run:
 
 
 class Bench:
-    def __init__(self, folder: Path, seconds: float, big: int, say: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        seconds: float,
+        big: int,
+        say: Callable[[str], None],
+        stores: Sequence[str] = STORES,
+        workers: Sequence[int] = (1, 2),
+    ) -> None:
         self.folder, self.seconds, self.big, self.say = folder, seconds, big, say
+        self.stores, self.workers = tuple(stores), tuple(workers)
         self.log = folder / "servers.log"
+        self.database_pid: int | None = None  # PostgreSQL's postmaster, whose CPU counts with its backends'
 
     def load(
         self,
@@ -98,104 +123,186 @@ class Bench:
         return Run(result, cpu_us)
 
     def run(self) -> list[Result]:
-        """The request figures in interleaved rounds, then ingest.
+        """The request figures in interleaved rounds, then ingest, for each store and number of workers.
 
         The machine's speed drifts by a third within minutes here (other tenants), so every figure and
-        its baseline are measured next to each other, in each of `ROUNDS` rounds, with the bare server,
-        the 1,000-site and the 1,000,000-site backends all running (an idle server costs nothing).
-        Each figure is that of its median round: figure, baseline and ratio all from the same round.
+        its baseline are measured next to each other, in each of `ROUNDS` rounds, with the bare server
+        and every backend under test all running (an idle server costs nothing). Each figure is that of
+        its median round: figure, baseline and ratio all from the same round.
         """
-        small_db = self.copy(seed.database(self.folder, 1000), "small")
-        small_db_2 = self.copy(small_db, "small-2")
-        big_db = self.copy(seed.database(self.folder, self.big), "big")
+        with contextlib.ExitStack() as stack:
+            cluster = stack.enter_context(postgres.cluster(self.say)) if POSTGRESQL in self.stores else None
+            self.database_pid = None if cluster is None else postgres.postmaster_pid(cluster)
+            stores = [self.sqlite_databases()] if SQLITE in self.stores else []
+            if cluster is not None:
+                stores.append(self.postgres_databases(cluster))
+            if not stores:
+                return []
+            results = self.requests(stores)
+            for store in stores:
+                results.append(self.ingest_row(store, cluster))
+        return results
+
+    def sqlite_databases(self) -> Databases:
+        small = self.copy(seed.database(self.folder, 1000), "small")
+        return Databases(SQLITE, small, self.copy(seed.database(self.folder, self.big), "big"))
+
+    def postgres_databases(self, cluster: pgcluster.PostgresCluster) -> Databases:
+        return Databases(POSTGRESQL, postgres.database(cluster, 1000), postgres.database(cluster, self.big))
+
+    def requests(self, stores: list[Databases]) -> list[Result]:
         one = lua.resolve_one(self.folder, seed.ibeacon_key(0))
         near_big = lua.nearby_random(self.folder, self.big, 500)
+        near_small = lua.nearby_random(self.folder, 1000, 500)
         page_big = lua.site_page_random(self.folder, self.big)
         page_hot = lua.site_page_random(self.folder, HOT_SITES)  # sites 1-1,000 of the large database
         big = f"{self.big:,}"
         seconds = round_seconds(self.seconds)
-        with (
-            servers.bare(self.log) as bare,
-            servers.backend(small_db, self.log) as small,
-            servers.backend(small_db_2, self.log, workers=2) as small_2,
-            servers.backend(big_db, self.log) as large,
-            self.floor(small, large) as floor,
-        ):
+        with contextlib.ExitStack() as stack:
+            bare = stack.enter_context(servers.bare(self.log))
+            small: dict[tuple[str, int], servers.Server] = {}
+            large: dict[tuple[str, int], servers.Server] = {}
+            for dbs in stores:
+                pid = self.database_pid if dbs.store == POSTGRESQL else None
+                for n in self.workers:
+                    small[dbs.store, n] = stack.enter_context(servers.backend(dbs.small, self.log, n, pid))
+                    large[dbs.store, n] = stack.enter_context(servers.backend(dbs.big, self.log, n, pid))
+            first = (stores[0].store, self.workers[0])
+            floor = stack.enter_context(self.floor(small[first], large[first]))
             plan: list[tuple[str, servers.Server, Path, str]] = [
                 ("bare POST", bare, one, "baseline: bare handler, resolve's POST"),
                 ("floor POST", floor, one, "floor: our edge, resolve's POST, no lookup"),
-                ("resolve one", small, one, "resolve, one known iBeacon"),
-                ("resolve one, 2 workers", small_2, one, "resolve, one known iBeacon, --workers 2"),
                 ("bare GET", bare, near_big, "baseline: bare handler, nearby's GET"),
                 ("floor GET", floor, near_big, "floor: our edge, nearby's GET, no lookup"),
-                ("nearby big", large, near_big, f"nearby 500 m, {big} sites"),
-                ("resolve small", small, lua.resolve_random(self.folder, 1000), "resolve, random of 1,000"),
-                (
-                    "resolve big",
-                    large,
-                    lua.resolve_random(self.folder, self.big),
-                    f"resolve, random of {big}",
-                ),
-                (
-                    "nearby small",
-                    small,
-                    lua.nearby_random(self.folder, 1000, 500),
-                    "nearby 500 m, 1,000 sites",
-                ),
-                ("bare page", bare, page_big, "baseline: bare handler, the site pages' GETs"),
-                ("site page big", large, page_big, f"site page /s/{{slug}}, random of {big}"),
-                (
-                    "site page hot",
-                    large,
-                    page_hot,
-                    f"site page /s/{{slug}}, {HOT_SITES:,} of {big}, kept rendered",
-                ),
             ]
+            for (store, n), server in small.items():
+                plan.append(
+                    (f"resolve one {store} {n}", server, one, f"resolve, one known iBeacon, {store} x{n}")
+                )
+                plan.append(
+                    (
+                        f"nearby big {store} {n}",
+                        large[store, n],
+                        near_big,
+                        f"nearby 500 m, {big} sites, {store} x{n}",
+                    )
+                )
+            for dbs in stores:
+                one_worker = (dbs.store, self.workers[0])
+                resolve_small = lua.resolve_random(self.folder, 1000)
+                resolve_big = lua.resolve_random(self.folder, self.big)
+                plan += [
+                    (
+                        f"resolve small {dbs.store}",
+                        small[one_worker],
+                        resolve_small,
+                        f"resolve, random of 1,000, {dbs.store}",
+                    ),
+                    (
+                        f"resolve big {dbs.store}",
+                        large[one_worker],
+                        resolve_big,
+                        f"resolve, random of {big}, {dbs.store}",
+                    ),
+                    (
+                        f"nearby small {dbs.store}",
+                        small[one_worker],
+                        near_small,
+                        f"nearby 500 m, 1,000 sites, {dbs.store}",
+                    ),
+                ]
+            if (SQLITE, 1) in large:
+                plan += [
+                    ("bare page", bare, page_big, "baseline: bare handler, the site pages' GETs"),
+                    ("site page big", large[SQLITE, 1], page_big, f"site page /s/{{slug}}, random of {big}"),
+                    (
+                        "site page hot",
+                        large[SQLITE, 1],
+                        page_hot,
+                        f"site page /s/{{slug}}, {HOT_SITES:,} of {big}, kept rendered",
+                    ),
+                ]
             runs: dict[str, list[Run]] = {name: [] for name, *_ in plan}
             for round_ in range(ROUNDS):
                 self.say(f"  round {round_ + 1} of {ROUNDS}")
                 for name, server, script, what in plan:
                     runs[name].append(self.load(server, script, what, warm=round_ == 0, seconds=seconds))
-        ingest_rows = self.ingest()
-        raw_rows = self.raw_executemany()
-        return [
-            _versus_bare(
-                "resolve one known iBeacon", runs["resolve one"], runs["bare POST"], 0.7, runs["floor POST"]
-            ),
-            _versus_bare(
-                "resolve one known iBeacon, --workers 2",
-                runs["resolve one, 2 workers"],
-                runs["bare POST"],
-                None,
-            ),
+        results = [
             _versus_bare("floor: resolve's edge, no lookup", runs["floor POST"], runs["bare POST"], None),
-            _versus_bare(
-                f"nearby 500 m over {big} sites", runs["nearby big"], runs["bare GET"], 0.5, runs["floor GET"]
-            ),
             _versus_bare("floor: nearby's edge, no lookup", runs["floor GET"], runs["bare GET"], None),
-            # The same search where every card is cached: what the R*Tree statement alone costs.
-            _versus_bare("nearby 500 m over 1,000 sites", runs["nearby small"], runs["bare GET"], None),
-            _latency(f"resolve p99 at {big} vs 1,000 beacons", runs["resolve big"], runs["resolve small"]),
-            _latency(f"nearby p99 at {big} vs 1,000 sites", runs["nearby big"], runs["nearby small"]),
-            p95_row(
-                f"site page p95 over {big} sites vs the bare handler",
-                runs["site page big"],
-                runs["bare page"],
-            ),
-            p95_row(
-                f"site page p95, {HOT_SITES:,} sites read again and again of {big}, vs the bare handler",
-                runs["site page hot"],
-                runs["bare page"],
-            ),
-            _ratio(
-                f"sighting ingest over HTTP (batches of {BATCH})",
-                ingest_rows,
-                "rows/s",
-                raw_rows,
-                0.3,
-                "baseline: raw sqlite3 executemany, same rows, table, indexes and durability",
-            ),
         ]
+        for store, n in small:
+            floors = (runs["floor POST"], runs["floor GET"]) if (store, n) == first else (None, None)
+            results += [
+                _versus_bare(
+                    "resolve one known iBeacon",
+                    runs[f"resolve one {store} {n}"],
+                    runs["bare POST"],
+                    0.7,
+                    floors[0],
+                ),
+                _versus_bare(
+                    f"nearby 500 m over {big} sites",
+                    runs[f"nearby big {store} {n}"],
+                    runs["bare GET"],
+                    0.5,
+                    floors[1],
+                ),
+            ]
+            results[-2:] = [replace(r, store=store, workers=n) for r in results[-2:]]
+        for dbs in stores:
+            s = dbs.store
+            nearby_big = runs[f"nearby big {s} {self.workers[0]}"]
+            results += [
+                replace(r, store=s, workers=self.workers[0])
+                for r in (
+                    # The same search where every card is cached: what the spatial index alone costs.
+                    _versus_bare(
+                        "nearby 500 m over 1,000 sites", runs[f"nearby small {s}"], runs["bare GET"], None
+                    ),
+                    _latency(
+                        f"resolve p99 at {big} vs 1,000 beacons",
+                        runs[f"resolve big {s}"],
+                        runs[f"resolve small {s}"],
+                    ),
+                    _latency(f"nearby p99 at {big} vs 1,000 sites", nearby_big, runs[f"nearby small {s}"]),
+                )
+            ]
+        if "site page big" in runs:
+            results += [
+                replace(
+                    p95_row(
+                        f"site page p95 over {big} sites vs the bare handler",
+                        runs["site page big"],
+                        runs["bare page"],
+                    ),
+                    store=SQLITE,
+                    workers=1,
+                ),
+                replace(
+                    p95_row(
+                        f"site page p95, {HOT_SITES:,} sites read again and again of {big}, vs the bare handler",
+                        runs["site page hot"],
+                        runs["bare page"],
+                    ),
+                    store=SQLITE,
+                    workers=1,
+                ),
+            ]
+        return results
+
+    def ingest_row(self, dbs: Databases, cluster: pgcluster.PostgresCluster | None) -> Result:
+        name = f"sighting ingest over HTTP (batches of {BATCH})"
+        if dbs.store == SQLITE:
+            note = "baseline: raw sqlite3 executemany, same rows, table, indexes and durability"
+            row = _ratio(name, self.ingest(), "rows/s", self.raw_executemany(), 0.3, note)
+        else:
+            assert cluster is not None
+            note = "baseline: raw COPY, same rows, table and indexes, a transaction a batch, same server"
+            row = _ratio(
+                name, self.ingest_postgres(cluster, dbs), "rows/s", self.raw_copy(cluster, dbs), 0.3, note
+            )
+        return replace(row, store=dbs.store, workers=1)
 
     @contextlib.contextmanager
     def floor(self, small: servers.Server, large: servers.Server) -> Iterator[servers.Server]:
@@ -227,36 +334,40 @@ class Bench:
         # batches name the first 50 beacons, which the seed spreads one a site. Here they are all at
         # site 1, as the raw baseline's rows say; without this, 49 in 50 sightings were ignored.
         with contextlib.closing(sqlite3.connect(db)) as conn, conn:
-            conn.execute("UPDATE beacons SET site_id = 1 WHERE id <= 50")
-        script = lua.ingest(self.folder, sightings())
-        with servers.backend(db, self.log) as server:
-            # Sixteen agents sending at once: each batch waits for the one writer, and more only queue.
-            run = self.load(server, script, f"ingest, batches of {BATCH} sightings", connections=16)
+            conn.execute(AT_SITE_1)
+        rate = self.ingest_load(db)
         with contextlib.closing(sqlite3.connect(db)) as conn:
-            stored = conn.execute("SELECT COUNT(*) FROM sightings").fetchone()[0]
-        if stored % BATCH:
-            raise RuntimeError(f"ingest stored {stored} rows, not whole batches")
+            _whole_batches(conn.execute("SELECT COUNT(*) FROM sightings").fetchone()[0])
+        return rate
+
+    def ingest_postgres(self, cluster: pgcluster.PostgresCluster, dbs: Databases) -> float:
+        """As `ingest`, into a copy of the PostgreSQL 1,000-site database."""
+        db = postgres.copy(cluster, str(dbs.small), "ingest")
+        cluster.psql(AT_SITE_1, "ingest")
+        rate = self.ingest_load(db, self.database_pid)
+        _whole_batches(int(cluster.psql("SELECT count(*) FROM sightings", "ingest")))
+        return rate
+
+    def ingest_load(self, db: Path | str, database_pid: int | None = None) -> float:
+        """Rows per second stored by 16 agents sending batches at once: each batch waits for the one
+        writer (SQLite), and more only queue."""
+        script = lua.ingest(self.folder, sightings())
+        with servers.backend(db, self.log, 1, database_pid) as server:
+            run = self.load(server, script, f"ingest, batches of {BATCH} sightings", connections=16)
         return run.load.requests_per_s * BATCH
+
+    def raw_copy(self, cluster: pgcluster.PostgresCluster, dbs: Databases) -> float:
+        """The same rows by COPY into the same table and indexes, a transaction per batch."""
+        db = postgres.copy(cluster, str(dbs.small), "raw")
+        self.say(f"  baseline: raw COPY ({self.seconds:g} s)…")
+        figure = postgres.raw_copy(db, sighting_rows(), self.seconds)
+        self.say(f"    {figure:,.0f} rows/s")
+        return figure
 
     def raw_executemany(self) -> float:
         """The same rows into the same table and indexes, with the same pragmas, a commit per batch."""
         db = self.copy(seed.database(self.folder, 1000), "raw")
-        rows = [
-            (
-                1,
-                1,
-                1 + i % 50,
-                s["beacon"],
-                _ts(s["first_seen"]),
-                _ts(s["last_seen"]),
-                s["count"],
-                s["rssi_max"],
-                s["rssi_mean"],
-                s["tx_power"],
-                None,
-            )
-            for i, s in enumerate(sightings())
-        ]
+        rows = sighting_rows()
         with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
             for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
                 conn.execute(f"PRAGMA {pragma}")
@@ -274,6 +385,20 @@ class Bench:
             figure = batches * BATCH / (time.perf_counter() - started)
         self.say(f"    {figure:,.0f} rows/s")
         return figure
+
+
+def sighting_rows() -> list[tuple[object, ...]]:
+    """`sightings()` as rows of the `sightings` table, as the backend stores them for the seed's agent."""
+    return [
+        (1, 1, 1 + i % 50, s["beacon"], _ts(s["first_seen"]), _ts(s["last_seen"]), s["count"], s["rssi_max"],
+         s["rssi_mean"], s["tx_power"], None)
+        for i, s in enumerate(sightings())
+    ]  # fmt: skip
+
+
+def _whole_batches(stored: int) -> None:
+    if stored % BATCH:
+        raise RuntimeError(f"ingest stored {stored} rows, not whole batches")
 
 
 def sightings() -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ import math
 import random
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,48 +69,81 @@ def site_slug(site_id: int) -> str:
     return f"site-{site_id}"
 
 
+# Sites are written this many at a time, with progress printed after each.
+CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The rows of up to `CHUNK` sites, as both stores' tables take them (columns in `COLUMNS`)."""
+
+    sites: list[tuple[object, ...]]
+    beacons: list[tuple[object, ...]]
+    prompts: list[tuple[object, ...]]
+    last: int
+
+    def tables(self) -> tuple[tuple[str, list[tuple[object, ...]]], ...]:
+        return (("sites", self.sites), ("beacons", self.beacons), ("prompts", self.prompts))
+
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "sites": ("id", "org_id", "name", "kind", "lat", "lon", "address", "timezone", "default_lang", "created_at",
+              "slug"),
+    "beacons": ("id", "site_id", "kind", "key", "label", "tx_power", "status", "identity", "registered_at"),
+    "prompts": ("site_id", "body", "updated_at"),
+}  # fmt: skip
+
+
+def chunks(sites: int) -> Iterator[Chunk]:
+    """The same `sites` sites for either store: site i has beacon i (`ibeacon_key(i - 1)`) and a prompt."""
+    area, rng, now = Area.for_sites(sites), random.Random(sites), time.time()
+    prompt = json.dumps(PROMPT)
+    for start in range(0, sites, CHUNK):
+        ids = range(start + 1, min(start + CHUNK, sites) + 1)
+        points = [
+            (i, rng.uniform(area.min_lat, area.max_lat), rng.uniform(area.min_lon, area.max_lon)) for i in ids
+        ]
+        yield Chunk(
+            [
+                (i, 1, f"Site {i}", "other", lat, lon, "", "Europe/Berlin", "de", now, site_slug(i))
+                for i, lat, lon in points
+            ],
+            [(i, i, "ibeacon", ibeacon_key(i - 1), "", -59, "active", "{}", now) for i in ids],
+            [(i, prompt, now) for i in ids],
+            ids[-1],
+        )
+
+
+def report_progress(sites: int, done: int, store: str) -> None:
+    print(f"\r  seeding {sites:,} sites ({store}): {done:,}", end="", flush=True)
+
+
 def database(folder: Path, sites: int, progress: bool = True) -> Path:
-    """A database with `sites` sites, made once and kept in `folder` for later runs."""
+    """A SQLite database with `sites` sites, made once and kept in `folder` for later runs."""
     path = folder / f"sites-{sites}-v{SCHEMA_VERSION}.db"
     if path.exists():
         return path
     partial = path.with_suffix(".partial")
     for old in folder.glob(partial.name + "*"):
         old.unlink()
-    asyncio.run(_prepare(partial))
-    area, rng, now = Area.for_sites(sites), random.Random(sites), time.time()
-    prompt = json.dumps(PROMPT)
+    asyncio.run(prepare(partial))
     with contextlib.closing(sqlite3.connect(partial)) as db:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=OFF")
-        chunk = 50_000
-        for start in range(0, sites, chunk):
-            ids = range(start + 1, min(start + chunk, sites) + 1)
-            points = [
-                (i, rng.uniform(area.min_lat, area.max_lat), rng.uniform(area.min_lon, area.max_lon))
-                for i in ids
-            ]
-            db.executemany(
-                "INSERT INTO sites (id, org_id, name, kind, lat, lon, address, timezone, default_lang, created_at,"
-                " slug) VALUES (?, 1, 'Site ' || ?, 'other', ?, ?, '', 'Europe/Berlin', 'de', ?, ?)",
-                [(i, i, lat, lon, now, site_slug(i)) for i, lat, lon in points],
-            )
+        for chunk in chunks(sites):
+            for table, rows in chunk.tables():
+                columns = COLUMNS[table]
+                db.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                    rows,
+                )
             db.executemany(
                 "INSERT INTO site_index (id, min_lat, max_lat, min_lon, max_lon) VALUES (?, ?, ?, ?, ?)",
-                [(i, lat, lat, lon, lon) for i, lat, lon in points],
-            )
-            db.executemany(
-                "INSERT INTO beacons (id, site_id, kind, key, label, tx_power, status, identity, registered_at)"
-                " VALUES (?, ?, 'ibeacon', ?, '', -59, 'active', '{}', ?)",
-                [(i, i, ibeacon_key(i - 1), now) for i in ids],
-            )
-            db.executemany(
-                "INSERT INTO prompts (site_id, body, updated_at) VALUES (?, ?, ?)",
-                [(i, prompt, now) for i in ids],
+                [(row[0], row[4], row[4], row[5], row[5]) for row in chunk.sites],
             )
             db.commit()
             if progress:
-                print(f"\r  seeding {sites:,} sites: {ids[-1]:,}", end="", flush=True)
+                report_progress(sites, chunk.last, "SQLite")
         db.execute(
             "INSERT INTO agents (site_id, name, token_hash) VALUES (1, 'bench', ?)",
             (secret_hash(AGENT_TOKEN),),
@@ -122,7 +156,7 @@ def database(folder: Path, sites: int, progress: bool = True) -> Path:
     return path
 
 
-async def _prepare(path: Path) -> None:
+async def prepare(db: Path | str) -> None:
     """The schema and the organisation, through the storage seam; the bulk rows follow in plain SQL."""
-    async with open_storage(Settings(db=path)) as storage:
+    async with open_storage(Settings(db=db)) as storage:
         await storage.create_org("Benchmark e.V.", secret_hash(ADMIN_KEY), time.time())
