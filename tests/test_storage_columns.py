@@ -1,13 +1,13 @@
-"""Rows read by column name (backend/storage/sqlite/columns.py): pure."""
+"""Rows read by column name (backend/storage/columns.py): pure."""
 
 from __future__ import annotations
 
 import pytest
 
 from backend.models import Site
+from backend.storage.columns import Columns
+from backend.storage.records import MATERIAL, PUBLIC_SITE, SITE
 from backend.storage.rows import SiteRow
-from backend.storage.sqlite.columns import Columns
-from backend.storage.sqlite.records import MATERIAL, PUBLIC_SITE, SITE
 
 
 def test_a_list_gives_its_sql_and_each_names_place() -> None:

@@ -15,15 +15,15 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import asyncpg
 
-from backend.errors import NotFound, Unavailable
+from backend.errors import Unavailable
 from backend.storage.postgres.schema import MIGRATIONS, TABLES, WRITER_SETTING
-from backend.storage.sqlite.columns import Columns
+from backend.storage.statements import Change, Store, numbered
 from beacon_agent.contract import logs
 
 # One key for every Nahbei database's schema changes ("nahbei" as a number), and one for
@@ -72,7 +72,7 @@ def _filter_pool_log() -> None:
         pool_log.addFilter(PoolAway())
 
 
-class PostgresBase:
+class PostgresBase(Store):
     """A PostgreSQL database: its pool, one-transaction changes, migrations."""
 
     def __init__(self, dsn: str, *, fresh: bool = False) -> None:
@@ -140,26 +140,22 @@ class PostgresBase:
         async with self._db() as db:
             return await db.fetchval(sql, *args)
 
-    async def _require_site(self, org_id: int, site_id: int) -> None:
-        """NotFound unless the organisation has this site: every admin call under a site checks."""
-        if await self._value("SELECT 1 FROM sites WHERE id = $1 AND org_id = $2", site_id, org_id) is None:
-            raise NotFound(f"site {site_id} not found")
+    async def _fetch_row(self, sql: str, *args: Any) -> Any:
+        return await self._one(numbered(sql), *args)
 
-    async def _row_at_site(
-        self, columns: Columns, table: str, what: str, row_id: int, site_id: int, org_id: int
-    ) -> Sequence[Any]:
-        """The row `row_id` of `table` if it is at this site of this organisation; NotFound naming
-        `what` otherwise, so another organisation's ids answer 404."""
-        alias = columns.columns[0].partition(".")[0]
-        row = await self._one(
-            f"SELECT {columns.sql} FROM {table} {alias} JOIN sites s ON s.id = {alias}.site_id"
-            f" WHERE {alias}.id = $1 AND {alias}.site_id = $2 AND s.org_id = $3",
-            row_id, site_id, org_id,
-        )  # fmt: skip
-        if row is None:
-            raise NotFound(f"{what} {row_id} not found")
-        found: Sequence[Any] = row
-        return found
+    async def _fetch_rows(self, sql: str, *args: Any) -> list[Any]:
+        return await self._all(numbered(sql), *args)
+
+    async def _fetch_value(self, sql: str, *args: Any) -> Any:
+        return await self._value(numbered(sql), *args)
+
+    async def _lookup_value(self, sql: str, *args: Any) -> Any:
+        return await self._value(numbered(sql), *args)
+
+    @asynccontextmanager
+    async def _change(self) -> AsyncIterator[Change]:
+        async with self._tx() as db:
+            yield _PostgresChange(db)
 
     async def ping(self) -> None:
         await self._value("SELECT 1")
@@ -168,6 +164,46 @@ class PostgresBase:
         """How far the primary has written its log (an LSN): what a replica must replay to have it all."""
         position: str = await self._value("SELECT pg_current_wal_lsn()::text")
         return position
+
+
+class _PostgresChange:
+    """`statements.Change` on a pooled connection inside `_tx()`."""
+
+    def __init__(self, db: asyncpg.Connection) -> None:
+        self._db = db
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        await self._db.execute(numbered(sql), *args)
+
+    async def insert(self, sql: str, *args: Any) -> int:
+        return int(await self._db.fetchval(numbered(sql + " RETURNING id"), *args))
+
+    async def count(self, sql: str, *args: Any) -> int:
+        status: str = await self._db.execute(numbered(sql), *args)  # e.g. "UPDATE 1"
+        return int(status.rsplit(" ", 1)[1])
+
+    async def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self._db.executemany(numbered(sql), rows)
+
+    async def rows(self, sql: str, *args: Any) -> list[Any]:
+        return list(await self._db.fetch(numbered(sql), *args))
+
+    async def value(self, sql: str, *args: Any) -> Any:
+        return await self._db.fetchval(numbered(sql), *args)
+
+    async def lock_allocations(self) -> None:
+        await self._db.execute("SELECT pg_advisory_xact_lock($1)", ALLOCATION_LOCK)
+
+    async def lock_site(self, site_id: int) -> None:
+        await self._db.execute("SELECT 1 FROM sites WHERE id = $1 FOR UPDATE", site_id)
+
+    def savepoint(self) -> AbstractAsyncContextManager[Any]:
+        # A failed statement aborts a PostgreSQL transaction; inside a savepoint it aborts only that.
+        savepoint: AbstractAsyncContextManager[Any] = self._db.transaction()
+        return savepoint
+
+    def starts_with(self, column: str) -> str:
+        return f"starts_with({column}, ?)"
 
 
 async def migrate(db: asyncpg.Connection, *, fresh: bool = False) -> int:
@@ -203,14 +239,6 @@ async def _postgis(db: asyncpg.Connection) -> None:
     """PostGIS, unless there: its owner creates it where the backend's role may not (see the README)."""
     if await db.fetchval("SELECT 1 FROM pg_extension WHERE extname = 'postgis'") is None:
         await db.execute("CREATE EXTENSION postgis")
-
-
-def numbered(sql: str) -> str:
-    """SQLite's ``?`` placeholders as PostgreSQL's ``$1, $2, …``: for statements both stores share.
-
-    Only for SQL written here (no ``?`` inside a string literal)."""
-    parts = sql.split("?")
-    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, start=1))
 
 
 def _where(dsn: str) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from backend.calibration import Window
 from backend.errors import NotFound
 from backend.models import AgentDistance, DistanceModelIn
-from backend.storage.postgres.connection import PostgresBase, numbered
+from backend.storage.postgres.connection import PostgresBase
 from backend.storage.sqlite.distance import MAX_WINDOWS, WINDOWS
+from backend.storage.statements import numbered
 
 _WINDOWS = numbered(WINDOWS)
 

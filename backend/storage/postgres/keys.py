@@ -1,99 +1,10 @@
-"""Organisations and their admin keys (see the SQLite store's `keys.py` for the rules)."""
+"""Organisations and their admin keys on PostgreSQL (the rules: `backend.storage.keys`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import asyncpg
-
-from backend.accounts.records import AdminKey
-from backend.errors import Conflict, NotFound
+from backend.storage import keys
 from backend.storage.postgres.connection import PostgresBase
-from backend.storage.sqlite.keys import FIRST_KEY_NAME, KEY
 
 
-def _key(row: Any) -> AdminKey:
-    return AdminKey.model_validate(KEY.record(row))
-
-
-class AdminKeys(PostgresBase):
-    async def create_org(self, name: str, key_hash: bytes, now: float, *, key_prefix: str = "") -> int:
-        async with self._tx() as db:
-            org_id: int = await db.fetchval(
-                "INSERT INTO orgs (name, created_at) VALUES ($1, $2) RETURNING id", name, now
-            )
-            await _insert_key(db, org_id, FIRST_KEY_NAME, key_prefix, key_hash, now)
-        return org_id
-
-    async def org_name(self, org_id: int) -> str:
-        name = await self._value("SELECT name FROM orgs WHERE id = $1", org_id)
-        if name is None:
-            raise NotFound(f"organisation {org_id} not found")
-        return str(name)
-
-    async def org_for_key(self, key_hash: bytes) -> int | None:
-        org_id = await self._value(
-            "SELECT org_id FROM admin_keys WHERE key_hash = $1 AND revoked_at IS NULL", key_hash
-        )
-        return None if org_id is None else int(org_id)
-
-    async def key_used(self, key_hash: bytes, now: float) -> None:
-        async with self._tx() as db:
-            await db.execute("UPDATE admin_keys SET last_used_at = $1 WHERE key_hash = $2", now, key_hash)
-
-    async def list_admin_keys(self, org_id: int) -> list[AdminKey]:
-        rows = await self._all(
-            f"SELECT {KEY.sql} FROM admin_keys k WHERE k.org_id = $1 ORDER BY k.revoked_at IS NOT NULL, k.id",
-            org_id,
-        )
-        return [_key(r) for r in rows]
-
-    async def get_admin_key(self, org_id: int, key_id: int) -> AdminKey:
-        row = await self._one(
-            f"SELECT {KEY.sql} FROM admin_keys k WHERE k.id = $1 AND k.org_id = $2", key_id, org_id
-        )
-        if row is None:
-            raise NotFound(f"key {key_id} not found")
-        return _key(row)
-
-    async def create_admin_key(
-        self, org_id: int, name: str, prefix: str, key_hash: bytes, now: float
-    ) -> AdminKey:
-        async with self._tx() as db:
-            key_id = await _insert_key(db, org_id, name, prefix, key_hash, now)
-        return await self.get_admin_key(org_id, key_id)
-
-    async def rotate_admin_key(
-        self, org_id: int, key_id: int, prefix: str, key_hash: bytes, now: float
-    ) -> AdminKey:
-        """A new key with the old one's name; the old one revoked in the same transaction."""
-        old = await self.get_admin_key(org_id, key_id)
-        if old.revoked_at is not None:
-            raise Conflict(f"key {key_id} is revoked; create a new one")
-        async with self._tx() as db:
-            await _revoke(db, org_id, key_id, now)
-            new_id = await _insert_key(db, org_id, old.name, prefix, key_hash, now)
-        return await self.get_admin_key(org_id, new_id)
-
-    async def revoke_admin_key(self, org_id: int, key_id: int, now: float) -> None:
-        await self.get_admin_key(org_id, key_id)
-        async with self._tx() as db:
-            await _revoke(db, org_id, key_id, now)
-
-
-async def _insert_key(
-    db: asyncpg.Connection, org_id: int, name: str, prefix: str, key_hash: bytes, now: float
-) -> int:
-    key_id: int = await db.fetchval(
-        "INSERT INTO admin_keys (org_id, name, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4, $5)"
-        " RETURNING id",
-        org_id, name, prefix, key_hash, now,
-    )  # fmt: skip
-    return key_id
-
-
-async def _revoke(db: asyncpg.Connection, org_id: int, key_id: int, now: float) -> None:
-    await db.execute(
-        "UPDATE admin_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND org_id = $3",
-        now, key_id, org_id,
-    )  # fmt: skip
+class AdminKeys(keys.AdminKeys, PostgresBase):
+    NEW_ORG = "INSERT INTO orgs (name, created_at) VALUES (?, ?)"

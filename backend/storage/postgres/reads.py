@@ -8,12 +8,9 @@ from typing import Any, Final
 
 from backend import geo
 from backend.models import Prompt, Site
-from backend.storage import AgentPrincipal, BeaconRef, EidBeacon
+from backend.storage import AgentPrincipal, BeaconRef, EidBeacon, records
 from backend.storage.postgres.connection import PostgresBase
-from backend.storage.rows import MaterialOf, SiteMaterial, SiteRow, StoredPrompt, stored_prompt
-from backend.storage.sqlite import records
-from backend.storage.sqlite.reads import AGENT_PRINCIPAL, BEACON_MATERIAL
-from backend.storage.sqlite.records import (
+from backend.storage.records import (
     BEACON_REF,
     EID_BEACON,
     MATERIAL,
@@ -22,6 +19,8 @@ from backend.storage.sqlite.records import (
     beacon_ref_of,
     material_of,
 )
+from backend.storage.rows import MaterialOf, SiteMaterial, SiteRow, StoredPrompt, stored_prompt
+from backend.storage.sqlite.reads import AGENT_PRINCIPAL, BEACON_MATERIAL
 from beacon_agent.contract.wire import Region, SiteKind
 
 _ref_of_key = beacon_ref_of(BEACON_REF)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from backend.storage import BeaconActivity, HourCount
+from backend.storage.columns import Columns
 from backend.storage.postgres.connection import PostgresBase
+from backend.storage.records import BEACON
 from backend.storage.rows import hour_of
-from backend.storage.sqlite.columns import Columns
-from backend.storage.sqlite.records import BEACON
 from backend.storage.sqlite.stats import EVENTS_HOURLY, SIGHTINGS_HOURLY, _hour_count, beacon_activity
 
 ACTIVITY = BEACON + Columns(

@@ -21,15 +21,14 @@ import asyncio
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
 
-from backend.errors import NotFound
-from backend.storage.sqlite.columns import Columns
 from backend.storage.sqlite.schema import MIGRATIONS
+from backend.storage.statements import Change, Store
 
 T = TypeVar("T")
 
@@ -40,7 +39,7 @@ INLINE_BUSY_TIMEOUT_MS = 250
 INLINE_MMAP_BYTES = 1 << 32
 
 
-class SqliteBase:
+class SqliteBase(Store):
     """One SQLite file in WAL mode: its connections, the one-writer transactions, the migrations."""
 
     def __init__(self, path: Path, *, fresh: bool = False) -> None:
@@ -131,28 +130,17 @@ class SqliteBase:
         row = self._one(sql, params)
         return None if row is None else row[0]
 
-    async def _require_site(self, org_id: int, site_id: int) -> None:
-        """NotFound unless the organisation has this site: every admin call under a site checks."""
-        sql = "SELECT 1 FROM sites WHERE id = ? AND org_id = ?"
-        if await fetch_value(self._r, sql, (site_id, org_id)) is None:
-            raise NotFound(f"site {site_id} not found")
+    async def _fetch_row(self, sql: str, *args: Any) -> Any:
+        return await fetch_one(self._r, sql, args)
 
-    async def _row_at_site(
-        self, columns: Columns, table: str, what: str, row_id: int, site_id: int, org_id: int
-    ) -> Sequence[Any]:
-        """The row `row_id` of `table` (aliased as `columns` are) if it is at this site of this
-        organisation; NotFound naming `what` otherwise, so another organisation's ids answer 404."""
-        alias = columns.columns[0].partition(".")[0]
-        row = await fetch_one(
-            self._r,
-            f"SELECT {columns.sql} FROM {table} {alias} JOIN sites s ON s.id = {alias}.site_id"
-            f" WHERE {alias}.id = ? AND {alias}.site_id = ? AND s.org_id = ?",
-            (row_id, site_id, org_id),
-        )
-        if row is None:
-            raise NotFound(f"{what} {row_id} not found")
-        found: Sequence[Any] = row
-        return found
+    async def _fetch_rows(self, sql: str, *args: Any) -> list[Any]:
+        return await fetch_all(self._r, sql, args)
+
+    async def _fetch_value(self, sql: str, *args: Any) -> Any:
+        return await fetch_value(self._r, sql, args)
+
+    async def _lookup_value(self, sql: str, *args: Any) -> Any:
+        return self._value(sql, args)
 
     # --- writes ----------------------------------------------------------------------------------
 
@@ -170,6 +158,11 @@ class SqliteBase:
                 raise
             await asyncio.shield(db.execute("COMMIT"))
 
+    @asynccontextmanager
+    async def _change(self) -> AsyncIterator[Change]:
+        async with self._write() as db:
+            yield _SqliteChange(db)
+
     async def _write_whole(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """`work` as one transaction run whole on the writer's thread.
 
@@ -182,6 +175,46 @@ class SqliteBase:
         writer = self._writer
         async with self._write_lock:
             return await writer._execute(_transaction, writer._conn, work)  # type: ignore[no-untyped-call, no-any-return]
+
+
+class _SqliteChange:
+    """`statements.Change` on the writer, inside `_write()`."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        await execute(self._db, sql, args)
+
+    async def insert(self, sql: str, *args: Any) -> int:
+        return await insert(self._db, sql, args)
+
+    async def count(self, sql: str, *args: Any) -> int:
+        async with self._db.execute(sql, args) as cursor:
+            return cursor.rowcount
+
+    async def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        async with self._db.executemany(sql, rows):
+            pass
+
+    async def rows(self, sql: str, *args: Any) -> list[Any]:
+        return await fetch_all(self._db, sql, args)
+
+    async def value(self, sql: str, *args: Any) -> Any:
+        return await fetch_value(self._db, sql, args)
+
+    async def lock_allocations(self) -> None:
+        """Nothing: the one writer holds every other change back already."""
+
+    async def lock_site(self, site_id: int) -> None:
+        """Nothing: the one writer holds every other change back already."""
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        # SQLite undoes a failed statement alone and the transaction goes on.
+        return nullcontext()
+
+    def starts_with(self, column: str) -> str:
+        return f"{column} LIKE ? || '%'"
 
 
 def _transaction(db: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:

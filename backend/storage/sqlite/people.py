@@ -10,7 +10,7 @@ from typing import Any
 
 from backend.accounts.records import Link, Member, Membership, Person, Role, Session
 from backend.errors import Conflict, NotFound
-from backend.storage.sqlite.columns import Columns
+from backend.storage.columns import Columns
 from backend.storage.sqlite.connection import SqliteBase, execute, fetch_all, fetch_value, insert
 
 SESSION = Columns("s.person_id", "s.org_id", "s.csrf", "s.last_seen", "s.expires_at")

@@ -13,12 +13,9 @@ from typing import Any
 
 from backend import geo
 from backend.models import Prompt, Site
-from backend.storage import AgentPrincipal, BeaconRef, EidBeacon
-from backend.storage.rows import MaterialOf, SiteMaterial, SiteRow, StoredPrompt, stored_prompt
-from backend.storage.sqlite import records
-from backend.storage.sqlite.columns import Columns
-from backend.storage.sqlite.connection import SqliteBase, fetch_all, fetch_one
-from backend.storage.sqlite.records import (
+from backend.storage import AgentPrincipal, BeaconRef, EidBeacon, records
+from backend.storage.columns import Columns
+from backend.storage.records import (
     BEACON_REF,
     EID_BEACON,
     MATERIAL,
@@ -27,6 +24,8 @@ from backend.storage.sqlite.records import (
     beacon_ref_of,
     material_of,
 )
+from backend.storage.rows import MaterialOf, SiteMaterial, SiteRow, StoredPrompt, stored_prompt
+from backend.storage.sqlite.connection import SqliteBase, fetch_all, fetch_one
 from beacon_agent.contract.wire import Region, SiteKind
 
 AGENT_PRINCIPAL = Columns("a.id AS agent_id", "a.site_id", "s.org_id")

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.storage import BeaconActivity, HourCount
+from backend.storage import BeaconActivity, HourCount, records
+from backend.storage.columns import Columns
+from backend.storage.records import BEACON
 from backend.storage.rows import hour_of
-from backend.storage.sqlite import records
-from backend.storage.sqlite.columns import Columns
 from backend.storage.sqlite.connection import SqliteBase, fetch_all
-from backend.storage.sqlite.records import BEACON
 
 ACTIVITY = BEACON + Columns(
     "b.last_seen",

@@ -1,4 +1,4 @@
-"""The SQLite store's column lists, taken from the models they fill, and how a row becomes one.
+"""Both stores' column lists, taken from the models they fill, and how a row becomes one.
 
 A model's stored columns carry the model's field names, so the lists here are the models' fields
 (`Columns.of`): a field added to `Site`, `Beacon` or `Agent` is selected without another list to
@@ -13,8 +13,8 @@ from typing import Any
 
 from backend.models import Agent, Beacon, Prompt, Site
 from backend.storage import BeaconRef, EidBeacon
+from backend.storage.columns import Columns
 from backend.storage.rows import SiteMaterial, SiteRow, prompt_from_body, stored_prompt, utc
-from backend.storage.sqlite.columns import Columns
 
 SITE = Columns.of("s", Site.model_fields)
 BEACON = Columns.of("b", Beacon.model_fields)
