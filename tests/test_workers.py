@@ -130,8 +130,12 @@ async def test_a_listener_that_lost_its_connection_empties_the_caches_when_back(
     catalog = backend.client.app[STATE].catalog
     assert catalog.follow() is False
     seen = catalog.storage.change_count()
+    # Only this test's database: the module's two-worker server on PostgreSQL may be listening too.
     ended = rows(
-        db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?", LISTENER
+        db,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE application_name = ? AND datname = current_database()",
+        LISTENER,
     )
     assert [row[0] for row in ended] == [True]
     # Notifications sent while it was away are lost: coming back counts as a change.
