@@ -57,6 +57,38 @@ async def test_several_processes_starting_at_once_migrate_once(pg_database: PgDa
     assert versions == list(range(1, SCHEMA_VERSION + 1)) and uuids == 1
 
 
+async def test_a_pooled_connection_goes_back_without_a_reset_round_trip_and_with_no_open_transaction(
+    pg_database: PgDatabase,
+) -> None:
+    """The pool skips asyncpg's reset query (a second round trip after every read), yet a change
+    that failed half-way leaves no transaction behind for the next request on that connection."""
+    store = PostgresStorage(pg_database.dsn)
+    await store.open()
+    try:
+        for _ in range(5):
+            await store.ping()
+        with pytest.raises(asyncpg.UndefinedTableError):
+            async with store._tx() as db:
+                await db.execute("INSERT INTO meta (name, value) VALUES ('half', 'way')")
+                await db.execute("SELECT * FROM no_such_table")
+        for _ in range(5):
+            async with store._db() as db:
+                assert not db.is_in_transaction()
+                assert await db.fetchval("SELECT COUNT(*) FROM meta WHERE name = 'half'") == 0
+        watcher = await asyncpg.connect(pg_database.dsn)
+        try:
+            last = await watcher.fetch(
+                "SELECT state, query FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await watcher.close()
+        assert last and all(row["state"] == "idle" for row in last), last
+        assert not [row for row in last if "RESET ALL" in row["query"]], last
+    finally:
+        await store.close()
+
+
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
 async def test_a_stopped_database_is_503_with_retry_after_and_service_resumes_when_it_is_back(
     make_backend: BackendFactory, postgres: PostgresCluster, pg_store: str

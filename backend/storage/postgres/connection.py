@@ -5,6 +5,13 @@ Every read takes a pooled connection for one statement; every change is one tran
 cannot get one in time becomes `Unavailable` (503 with Retry-After, never 500); the pool drops the
 broken connection and opens new ones by itself, so service resumes when the server is back.
 
+A connection goes back into the pool without asyncpg's reset query (`pg_advisory_unlock_all;
+CLOSE ALL; UNLISTEN *; RESET ALL`): it is a second round trip after every read, 15% of the time
+nearby spends on PostgreSQL, and nothing here leaves session state behind: no `SET` outside a
+transaction, no cursors, LISTEN only on the change listener's own connection, and the one
+session-level advisory lock (migrations) is released in a `finally`. An open transaction is still
+rolled back by asyncpg before the custom reset runs.
+
 Migrations run at start inside `pg_advisory_lock`: several processes starting at once queue on the
 lock, and each after the first finds the schema already at its version.
 """
@@ -72,6 +79,10 @@ def _filter_pool_log() -> None:
         pool_log.addFilter(PoolAway())
 
 
+async def _keep_session(db: asyncpg.Connection) -> None:
+    """The pool's reset: nothing beyond asyncpg's own rollback (see the module's docstring)."""
+
+
 class PostgresBase(Store):
     """A PostgreSQL database: its pool, one-transaction changes, migrations."""
 
@@ -96,7 +107,7 @@ class PostgresBase(Store):
         return await asyncpg.create_pool(
             self.dsn, min_size=min_size, max_size=POOL_MAX, timeout=CONNECT_TIMEOUT_S,
             command_timeout=60, max_inactive_connection_lifetime=60,
-            server_settings={WRITER_SETTING: self.writer},
+            server_settings={WRITER_SETTING: self.writer}, reset=_keep_session,
         )  # fmt: skip
 
     async def close(self) -> None:
