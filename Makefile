@@ -25,7 +25,7 @@ system-deps:
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq dbus; \
 	  else echo "make: dbus-daemon is missing: install Debian's dbus package (sudo apt-get install dbus)"; exit 1; fi; }
 
-# What only the tests need, so that `make demo` stays a small download: tests/postgres.py starts
+# What only the tests need, so that `make demo` stays a small download: tests/pgcluster.py starts
 # PostgreSQL with PostGIS (`postgresql`, `postgresql-postgis`), tests/test_deploy_units.py checks the
 # units with `systemd-analyze` (`systemd`) and the Caddyfile with `caddy`, and the page tests drive
 # Debian's `chromium`; the poster's test renders its PDF with `pdftoppm` (`poppler-utils`). Installed
