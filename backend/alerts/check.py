@@ -26,7 +26,7 @@ from backend.alerts.deliveries import Delivery, is_address, may_reach, next_try,
 from backend.alerts.episodes import bad_conditions, step
 from backend.alerts.messages import outgoing
 from backend.clients import Networks, networks
-from backend.errors import NotFound
+from backend.errors import NotFound, Unavailable
 from backend.http.state import STATE, AppState
 
 log = structlog.get_logger(__name__)
@@ -159,6 +159,8 @@ async def alerts_ctx(app: web.Application) -> AsyncIterator[None]:
                         await check_sites(state)
                         await state.storage.purge_deliveries(state.clock() - KEEP_SENT_S)
                     await deliver_due(state, session)
+                except Unavailable as exc:  # the database is down or restarting: try again next pass
+                    log.warning("alert check skipped", reason=str(exc))
                 except Exception:  # one bad pass must not end alerts for good
                     log.exception("alert check failed")
                 await asyncio.sleep(min(every, DELIVER_EVERY_S))

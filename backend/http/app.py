@@ -19,6 +19,7 @@ from backend.alerts.check import alerts_ctx
 from backend.catalog import Catalog
 from backend.changes import follow_changes
 from backend.config import Settings
+from backend.errors import Unavailable
 from backend.events import EventCaps
 from backend.http import edge
 from backend.http.openapi import document
@@ -35,6 +36,7 @@ from beacon_agent.contract import version
 log = structlog.get_logger(__name__)
 
 PURGE_EVERY_S = 3600.0
+PURGE_RETRY_S = 60.0
 SERVED: web.AppKey[tuple[Operation, ...]] = web.AppKey("operations")
 
 
@@ -133,10 +135,20 @@ def _background(
 
 
 async def _purge_forever(state: AppState) -> None:
-    """Raw sightings older than the retention time go; the hourly roll-ups stay."""
+    """Raw sightings older than the retention time go; the hourly roll-ups stay. A pass that fails
+    (the database restarting) is tried again a minute later: retention must not end with one outage."""
     while True:
         before = state.clock() - state.settings.retention_days * 86400
-        deleted = await state.storage.purge_sightings(before)
+        try:
+            deleted = await state.storage.purge_sightings(before)
+        except Unavailable as exc:
+            log.warning("purge postponed", reason=str(exc), retry_in_s=PURGE_RETRY_S)
+            await asyncio.sleep(PURGE_RETRY_S)
+            continue
+        except Exception:
+            log.exception("purge failed", retry_in_s=PURGE_RETRY_S)
+            await asyncio.sleep(PURGE_RETRY_S)
+            continue
         if deleted:
             log.info("purged old sightings", deleted=deleted, retention_days=state.settings.retention_days)
         await asyncio.sleep(PURGE_EVERY_S)
