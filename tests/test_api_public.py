@@ -107,8 +107,12 @@ async def test_resolves_between_two_sites_teach_the_street_n_to_sites_without_th
         )
     learnt = (await resolve(backend, alone))["sites"][0]["distance_m"]
     assert 9.0 <= learnt <= 11.0, learnt  # the readings are whole dBm
-    # A site's own n (typed by staff) still comes first.
-    await backend.json("PUT", f"/v1/admin/sites/{a}/distance-model", 200, json={"path_loss_exponent": 2.0})
+    # Staff see where it came from; a site's own n (typed by staff) still comes first.
+    url = f"/v1/admin/sites/{a}/distance-model"
+    model = await backend.json("GET", url, 200)
+    assert model["source"] == "street" and 2.4 <= model["in_use"] <= 2.6, model
+    model = await backend.json("PUT", url, 200, json={"path_loss_exponent": 2.0})
+    assert model["source"] == "typed"
     assert (await resolve(backend, alone))["sites"][0]["distance_m"] == 17.8
 
 
