@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -102,3 +103,24 @@ def test_a_phone_on_the_line_with_noiseless_readings_gives_the_street_n(
     street.learn(between(1, 2, apart, apart * share, n))
     found = street.exponent(1)
     assert found is not None and abs(found - n) < 0.01
+
+
+def test_crafted_resolves_fewer_than_the_honest_ones_in_the_window_do_not_move_the_street_n() -> None:
+    street = StreetExponents()
+    for _ in range(SAMPLES_KEPT // 2 + 10):
+        street.learn(between(1, 2, 40.0, 15.0, 2.5))
+    for _ in range(SAMPLES_KEPT // 2 - 10):  # readings made to give the largest n there is
+        street.learn(between(1, 2, 40.0, 20.0, EXPONENT_MAX - 0.01))
+    found = street.exponent(1)
+    assert found is not None and abs(found - 2.5) < 0.01
+
+
+@given(
+    st.lists(st.floats(EXPONENT_MIN + 0.01, EXPONENT_MAX - 0.01), min_size=1, max_size=60), st.integers(1, 25)
+)
+def test_the_kept_median_is_the_median_of_the_last_samples(values: list[float], kept: int) -> None:
+    street = StreetExponents(kept=kept, minimum=1)
+    for n in values:
+        street.learn(between(1, 2, 40.0, 15.0, n))
+    found = street.exponent(1)
+    assert found is not None and abs(found - statistics.median(values[-kept:])) < 0.001
