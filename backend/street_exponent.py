@@ -51,9 +51,12 @@ MIN_SAMPLES: Final = 20
 # Only the loudest sites of a request: they are the ones the phone is between, not a far one heard
 # by luck; three give at most three pairs.
 LOUDEST_SITES: Final = 3
-# Sites nearer than this give a D the beacons' own placement (metres off the site's point) spoils;
-# farther than this a phone does not hear both between them.
-MIN_PAIR_M: Final = 10.0
+# Sites nearer than this do not pair: walkers pass a few metres off the line between two sites (a
+# pavement, a street's width), which makes d1 + d2 exceed D by a share that grows as D shrinks (8 m
+# off the middle of a 40 m line: 8%; of a 12 m line across the street: two thirds, n read far too
+# high), and the beacons' own placement (metres off the site's point) spoils a short D. Farther than
+# MAX_PAIR_M a phone between them does not hear both.
+MIN_PAIR_M: Final = 20.0
 MAX_PAIR_M: Final = 150.0
 MAX_PAIRS: Final = 10_000
 # Bisection steps: the bracket [1.5, 5] halves to below 0.001.

@@ -93,7 +93,7 @@ def test_the_least_recently_fed_pair_is_forgotten_beyond_the_cap() -> None:
 
 @given(
     n=st.floats(EXPONENT_MIN + 0.01, EXPONENT_MAX - 0.01),
-    apart=st.floats(15.0, 140.0),
+    apart=st.floats(25.0, 140.0),
     share=st.floats(0.1, 0.9),
 )
 def test_a_phone_on_the_line_with_noiseless_readings_gives_the_street_n(
