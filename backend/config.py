@@ -66,7 +66,15 @@ class Settings(BaseModel):
         2.0,
         gt=0,
         le=6,
-        description="n in d = 10^((tx_power - rssi) / (10 n)); 2 is free space, 2.5-4 indoors.",
+        description="n in d = 10^((tx_power - rssi) / (10 n)) for a site with no n of its own (typed or "
+        "fitted from its agents) and none learnt from its street yet; 2 is free space, 2.5-4 indoors.",
+    )
+    faint_rssi_dbm: float = Field(
+        -92.0,
+        ge=-127,
+        le=0,
+        description="A beacon heard fainter than this gives no distance, so no prompt that needs a "
+        "reach: near a phone's floor only the readings shadowing made lucky get through, and they read near.",
     )
     max_body_bytes: int = Field(
         4 * 1024 * 1024,

@@ -488,7 +488,10 @@ class Calibration(BaseModel):
 class DistanceModel(DistanceModelIn):
     site_id: int
     in_use: float = Field(description="The path-loss exponent resolve uses now.")
-    source: Literal["fitted", "typed", "default"]
+    source: Literal["fitted", "typed", "street", "default"] = Field(
+        description="Where it comes from: the agents' fit, staff, the phones between this site and its "
+        "neighbours (learnt by this server process), or the server's setting."
+    )
     calibration: Calibration
 
 

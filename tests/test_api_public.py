@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from datetime import UTC, datetime
 from typing import Any
 
 from backend.eids import beacon_clock
+from backend.geo import EARTH_RADIUS_M
 from backend.http.state import STATE
 from backend.storage import EidBeacon
+from backend.street_exponent import MIN_SAMPLES
 from beacon_agent.contract.eid import compute_eid
 from tests.conftest import SITE, Backend, prompt_body
 
+METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180.0
 IB_UUID = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"
 
 
@@ -50,16 +54,66 @@ async def test_resolve_known_ibeacon_gives_site_prompts_and_distance(backend: Ba
     assert prompt["title"] == "Helfen Sie mit" and prompt["lang"] == "de"
     assert prompt["action"] == {"label": "Mehr", "url": "https://example.org/help"}
 
-    # 20 dB weaker at n = 2 is 10 m; 40 dB weaker is 100 m, beyond the prompt's 20 m limit.
+    # 20 dB weaker at n = 2 is 10 m; 30 dB weaker is 31.6 m, beyond the prompt's 20 m limit.
     assert (await resolve(backend, {"beacon": key(1), "rssi": -79}))["sites"][0]["distance_m"] == 10.0
-    far = await resolve(backend, {"beacon": key(1), "rssi": -99})
-    assert far["sites"][0]["distance_m"] == 100.0 and far["sites"][0]["prompts"] == []
+    far = await resolve(backend, {"beacon": key(1), "rssi": -89})
+    assert far["sites"][0]["distance_m"] == 31.6 and far["sites"][0]["prompts"] == []
     # No rssi: distance unknown, so a prompt with a distance limit stays silent.
     unknown = await resolve(backend, {"beacon": key(1)})
     assert unknown["sites"][0]["distance_m"] is None and unknown["sites"][0]["prompts"] == []
     # The phone's own tx_power wins over the registered one.
     own = await resolve(backend, {"beacon": key(1), "rssi": -69, "tx_power": -49})
     assert own["sites"][0]["distance_m"] == 10.0
+
+
+async def test_a_beacon_heard_below_the_faint_floor_gives_no_distance_so_no_prompt_with_a_reach(
+    make_backend: Any,
+) -> None:
+    # Near a phone's floor only the readings shadowing made lucky get through, and they read near.
+    backend = await make_backend(faint_rssi_dbm=-92)
+    site_id = await site_with(backend, max_distance_m=200)
+    await backend.json("POST", f"/v1/admin/sites/{site_id}/beacons", 201, json=ibeacon(1))
+    faint = await resolve(backend, {"beacon": key(1), "rssi": -93})
+    assert faint["sites"][0]["distance_m"] is None and faint["sites"][0]["prompts"] == []
+    heard = await resolve(backend, {"beacon": key(1), "rssi": -92})
+    assert heard["sites"][0]["distance_m"] == 44.7 and len(heard["sites"][0]["prompts"]) == 1
+    # A prompt without a reach needs no distance.
+    unlimited = await site_with(backend, {**SITE, "name": "Tafel"})
+    await backend.json("POST", f"/v1/admin/sites/{unlimited}/beacons", 201, json=ibeacon(2))
+    assert len((await resolve(backend, {"beacon": key(2), "rssi": -110}))["sites"][0]["prompts"]) == 1
+
+
+async def test_resolves_between_two_sites_teach_the_street_n_to_sites_without_their_own(
+    make_backend: Any,
+) -> None:
+    # Two sites 40 m apart on a street of n = 2.5; phones between them hear both. After MIN_SAMPLES
+    # such resolves, a beacon heard alone is read with the street's n, not the setting's 2.
+    backend = await make_backend(faint_rssi_dbm=-127)
+    a = await site_with(backend)
+    north = {**SITE, "name": "Tafel", "lat": SITE["lat"] + 40.0 / METRES_PER_DEGREE}  # type: ignore[operator]
+    b = await site_with(backend, north)
+    await backend.json("POST", f"/v1/admin/sites/{a}/beacons", 201, json=ibeacon(1))
+    await backend.json("POST", f"/v1/admin/sites/{b}/beacons", 201, json=ibeacon(2))
+
+    def rssi(distance_m: float) -> int:
+        return round(-59 - 25.0 * math.log10(distance_m))
+
+    alone = {"beacon": key(1), "rssi": rssi(10)}  # -84: 17.8 m at n = 2, 10 m at n = 2.5
+    for i in range(MIN_SAMPLES):
+        assert (await resolve(backend, alone))["sites"][0]["distance_m"] == 17.8
+        from_a = 8.0 + i
+        await resolve(
+            backend, {"beacon": key(1), "rssi": rssi(from_a)}, {"beacon": key(2), "rssi": rssi(40 - from_a)}
+        )
+    learnt = (await resolve(backend, alone))["sites"][0]["distance_m"]
+    assert 9.0 <= learnt <= 11.0, learnt  # the readings are whole dBm
+    # Staff see where it came from; a site's own n (typed by staff) still comes first.
+    url = f"/v1/admin/sites/{a}/distance-model"
+    model = await backend.json("GET", url, 200)
+    assert model["source"] == "street" and 2.4 <= model["in_use"] <= 2.6, model
+    model = await backend.json("PUT", url, 200, json={"path_loss_exponent": 2.0})
+    assert model["source"] == "typed"
+    assert (await resolve(backend, alone))["sites"][0]["distance_m"] == 17.8
 
 
 async def test_prompt_without_limit_shows_without_rssi(backend: Backend) -> None:

@@ -260,6 +260,12 @@ def test_the_fit_is_told_in_words_with_how_sure_it_is() -> None:
     assert (
         "Die Messungen streuen stark (7.5 dB)" in rough[2] and "wurde er oder der Agent bewegt?" in rough[-1]
     )
+    street = DistanceModel(
+        site_id=1, in_use=2.43, source="street", calibration=_model(2.0, False).calibration
+    )
+    assert told(street, labels, "en")[0] == (
+        "In use: n = 2.43 (learnt from passers-by between your site and its neighbours)."
+    )
 
 
 def test_more_distances_than_the_api_takes_are_refused_by_name_not_with_an_error_page() -> None:

@@ -279,7 +279,8 @@ async def test_quiet_street_calibrated_from_its_agent_estimates_within_35_percen
     world = World(scenario, seed)
     near = nearness(record, world.scenario)
     assert near["distance_error"]["median_abs_rel"] <= 0.35
-    assert near["distance_error"]["count"] > 50
+    # Resolves with a distance: 127-130 a seed, 41-44 of them above the faint floor (-92 dBm).
+    assert near["distance_error"]["count"] > 30
     with sqlite3.connect(tmp_path / "backend.sqlite3") as db:
         (fitted,) = db.execute("SELECT fitted_exponent FROM distance_models").fetchone()
     assert fitted is not None and 1.8 < fitted < 2.6
@@ -331,13 +332,44 @@ async def test_busy_street_at_most_2_percent_are_shown_a_prompt_only_after_walki
 
 
 @pytest.mark.parametrize("seed", GOAL_SEEDS)
+async def test_harsh_corner_most_who_come_near_are_shown_the_prompt_once_the_street_n_is_learnt(
+    tmp_path: Path, seed: int
+) -> None:
+    # 15-24% with n = 2 (every distance read 4.7x too far); 74-89% measured with the n learnt from
+    # walkers between the two sites (backend/street_exponent.py).
+    near, _ = await measured("harsh_corner", seed, tmp_path)
+    assert near["came_near"] >= 40, near
+    assert near["recall"] >= 0.70, near
+
+
+@pytest.mark.parametrize("seed", GOAL_SEEDS)
+async def test_quiet_street_everyone_who_comes_near_is_shown_the_prompt_and_nobody_late(
+    tmp_path: Path, seed: int
+) -> None:
+    # 83-100% and up to 8% late while readings near the phone's floor could show the 40 m prompt from
+    # beyond 1.5x its reach; the faint floor (`faint_rssi_dbm`) leaves those out.
+    near, _ = await measured("quiet_street", seed, tmp_path)
+    assert near["came_near"] >= 10 and near["recall"] == 1.0 and near["late"] == 0.0, near
+
+
+@pytest.mark.parametrize("seed", GOAL_SEEDS)
+async def test_busy_street_distances_within_35_percent_once_the_street_n_is_learnt(
+    tmp_path: Path, seed: int
+) -> None:
+    # 43-46% with n = 2 (its agents sit on their beacons: nothing to fit); 25-28% measured with the
+    # street's n learnt from walkers between its sites.
+    near, _ = await measured("busy_street", seed, tmp_path)
+    assert near["distance_error"]["count"] > 500
+    assert near["distance_error"]["median_abs_rel"] <= 0.35, near
+
+
+@pytest.mark.parametrize("seed", GOAL_SEEDS)
 @pytest.mark.parametrize("name", GOAL_SCENARIOS)
 @pytest.mark.xfail(
     strict=True,
-    reason="not reached yet (README, Nearness): busy_street and harsh_corner have no agent a typed "
-    "distance of 2 m or more from a beacon, so their sites keep n = 2 and read distances 1.4x and "
-    "4.7x too far; on quiet_street the hospice's second prompt waits for the first to leave the screen, "
-    "and its 40 m prompt is sometimes shown from beyond 1.5x its reach on a lucky reading",
+    reason="not reached yet (README, Nearness): the entry-to-prompt median is 7-12 s on every street "
+    "(the faint floor waits for readings above -92 dBm; busy_street's sports club behind glass); recall "
+    "on busy_street 93-94% and on harsh_corner 74-89% (phones in pockets, 6 dB shadowing)",
 )
 async def test_nearness_goals_recall_95_percent_within_5_s_median_and_15_s_p95(
     tmp_path: Path, name: str, seed: int

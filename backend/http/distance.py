@@ -43,14 +43,20 @@ async def current(state: AppState, org_id: int, site_id: int) -> DistanceModel:
         now = state.clock()
         windows = await state.storage.calibration_windows(site_id, now - FIT_SPAN_S)
         result = fit(windows, now, state.settings.path_loss_exponent)
-    return view(site_id, typed, result, state.settings.path_loss_exponent)
+    street = state.street.exponent(site_id)
+    return view(site_id, typed, result, state.settings.path_loss_exponent, street)
 
 
-def view(site_id: int, typed: DistanceModelIn, result: Fit, default: float) -> DistanceModel:
+def view(
+    site_id: int, typed: DistanceModelIn, result: Fit, default: float, street: float | None = None
+) -> DistanceModel:
+    """The model as staff see it; `street` is the n learnt from passers-by (this process's)."""
     if result.path_loss_exponent is not None:
         in_use, source = result.path_loss_exponent, "fitted"
     elif typed.path_loss_exponent is not None:
         in_use, source = typed.path_loss_exponent, "typed"
+    elif street is not None:
+        in_use, source = street, "street"
     else:
         in_use, source = default, "default"
     pairs = [

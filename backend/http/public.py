@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from aiohttp import web
+from pydantic_core import from_json
 
 from backend.answers import SiteCard, render_site, render_sites
 from backend.errors import NotFound
@@ -14,6 +16,7 @@ from backend.http.state import AppState
 from backend.prompts import language_preferences
 from backend.storage import BeaconRef, EidBeacon
 from backend.storage.rows import hour_of
+from backend.street_exponent import Heard
 from beacon_agent.contract.distance import estimate_distance_m
 from beacon_agent.contract.keys import EID_PREFIX
 from beacon_agent.contract.wire import (
@@ -29,20 +32,22 @@ from beacon_agent.contract.wire import (
 
 async def resolve(call: Call) -> RawJson:
     request: ResolveRequest = call.body
-    nearest: dict[int, float | None] = {}
+    state = call.state
+    loudest: dict[int, _Reading] = {}  # per site, the reading with the least loss
     for observation in request.observations:
-        found = await _locate(call, observation)
-        if found is None:
-            continue
-        site_id, distance = found
-        if site_id not in nearest or _closer(distance, nearest[site_id]):
-            nearest[site_id] = distance
+        reading = await _locate(call, observation)
+        if reading is not None and _louder(reading, loudest.get(reading.site_id)):
+            loudest[reading.site_id] = reading
+    cards = await state.catalog.cards(list(loudest), state.clock())
+    if len(loudest) > 1:
+        state.street.learn(_heard(loudest, cards))
+    nearest = {site_id: _distance(state, reading) for site_id, reading in loudest.items()}
     order = (
         sorted(nearest, key=lambda s: (nearest[s] is None, nearest[s] or 0.0, s))
         if len(nearest) > 1
         else nearest
     )
-    parts = await _render(call, [(s, nearest[s]) for s in order], request.lang, check_distance=True)
+    parts = _render_cards(call, [(s, nearest[s]) for s in order], cards, request.lang, check_distance=True)
     return RawJson(render_sites(parts))
 
 
@@ -88,8 +93,21 @@ async def count_event(state: AppState, request: web.Request, prompt_id: int, typ
     await state.storage.record_event(prompt_id, type, hour_of(state.clock()))
 
 
-async def _locate(call: Call, observation: Observation) -> tuple[int, float | None] | None:
-    """The site an observed beacon belongs to and the estimated distance; None if it is not ours."""
+class _Reading(NamedTuple):
+    """A beacon of ours as a resolve heard it: its site, its power at 1 m and the site's own n."""
+
+    site_id: int
+    rssi: float | None
+    tx_power: float | None
+    own_exponent: float | None  # typed by staff or fitted from the site's agents
+
+    @property
+    def loss_db(self) -> float | None:
+        return None if self.tx_power is None or self.rssi is None else self.tx_power - self.rssi
+
+
+async def _locate(call: Call, observation: Observation) -> _Reading | None:
+    """The site an observed beacon belongs to and how it was heard; None if it is not ours."""
     state = call.state
     key = observation.beacon
     if key.startswith(EID_PREFIX):
@@ -106,14 +124,35 @@ async def _locate(call: Call, observation: Observation) -> tuple[int, float | No
         tx_power: float | None = ref.fitted_power
     else:
         tx_power = observation.tx_power if observation.tx_power is not None else ref.tx_power
-    exponent = ref.path_loss_exponent or state.settings.path_loss_exponent
-    return ref.site_id, estimate_distance_m(observation.rssi, tx_power, exponent)
+    return _Reading(ref.site_id, observation.rssi, tx_power, ref.path_loss_exponent)
 
 
-def _closer(candidate: float | None, current: float | None) -> bool:
-    if candidate is None:
-        return False
-    return current is None or candidate < current
+def _louder(candidate: _Reading, current: _Reading | None) -> bool:
+    """Less lost on the way is nearer, whatever n the street has; a reading without power never is."""
+    if candidate.loss_db is None:
+        return current is None
+    return current is None or current.loss_db is None or candidate.loss_db < current.loss_db
+
+
+def _distance(state: AppState, reading: _Reading) -> float | None:
+    """The site's n, else its street's learnt n, else the setting's; none below the faint floor."""
+    if reading.rssi is not None and reading.rssi < state.settings.faint_rssi_dbm:
+        return None
+    exponent = (
+        reading.own_exponent or state.street.exponent(reading.site_id) or state.settings.path_loss_exponent
+    )
+    return estimate_distance_m(reading.rssi, reading.tx_power, exponent)
+
+
+def _heard(loudest: dict[int, _Reading], cards: dict[int, SiteCard]) -> list[Heard]:
+    """What the street learner needs of each heard site: its position and its loss."""
+    heard = []
+    for site_id, reading in loudest.items():
+        loss = reading.loss_db
+        if site_id in cards and loss is not None:
+            site = from_json(cards[site_id][2])
+            heard.append(Heard(site_id, site["lat"], site["lon"], loss))
+    return heard
 
 
 async def _render(

@@ -21,6 +21,7 @@ from backend.config import Settings
 from backend.events import EventCaps
 from backend.ratelimit import RateLimiter
 from backend.storage import Storage
+from backend.street_exponent import StreetExponents
 
 # A site's distance model is refitted from its agents' windows at most this often (per process).
 REFIT_EVERY_S: Final = 60.0
@@ -99,6 +100,8 @@ class AppState:
     # Sites refitted in the last REFIT_EVERY_S: a refit reads up to a day of windows, so an agent's
     # batch every 30 s refits its site at most once a minute.
     refitted: TtlCache[int, bool] = field(default_factory=lambda: TtlCache(100_000, REFIT_EVERY_S))
+    # Each street's n as learnt from the phones between its sites; per process (see the module).
+    street: StreetExponents = field(default_factory=StreetExponents)
     # Clients are told apart by a keyed hash of their address that lives only in this process's memory.
     _client_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 

@@ -622,6 +622,10 @@ WORDS: Final[dict[str, dict[str, str]]] = {
     "dist.in_use": {"de": "Im Einsatz: n = {n}", "en": "In use: n = {n}"},
     "dist.source.fitted": {"de": "von Ihren Agenten gelernt", "en": "learnt by your agents"},
     "dist.source.typed": {"de": "von Ihnen eingetragen", "en": "as you entered it"},
+    "dist.source.street": {
+        "de": "aus den Passanten zwischen Ihrem und den Nachbarorten gelernt",
+        "en": "learnt from passers-by between your site and its neighbours",
+    },
     "dist.source.default": {"de": "Standardwert", "en": "the default"},
     "dist.status.no_distances": {
         "de": "Noch nichts gelernt: tragen Sie ein, wie weit ein Agent von einem Beacon steht.",
