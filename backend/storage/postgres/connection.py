@@ -92,6 +92,7 @@ class PostgresBase(Store):
         self.fresh = fresh
         self.where = _where(dsn)
         self._pool: asyncpg.Pool | None = None
+        self._turns = asyncio.Semaphore(POOL_MAX)
         # Names this process's changes in their notifications (`changes.py`): it empties its own
         # caches as it makes a change, and a notification arriving after that would empty them again.
         self.writer = uuid.uuid4().hex
@@ -119,10 +120,10 @@ class PostgresBase(Store):
 
     @asynccontextmanager
     async def _db(self) -> AsyncIterator[asyncpg.Connection]:
-        """A pooled connection; `Unavailable` if the database cannot be reached."""
+        """A pooled connection, in the order asked for; `Unavailable` if the database cannot be reached."""
         assert self._pool is not None, "storage is not open"
         try:
-            async with self._pool.acquire(timeout=CONNECT_TIMEOUT_S) as db:
+            async with self._pooled(self._pool) as db:
                 try:
                     yield db
                 except asyncpg.InternalClientError:
@@ -132,6 +133,30 @@ class PostgresBase(Store):
             raise Unavailable(
                 f"the database {self.where} is unreachable", retry_after_s=RETRY_AFTER_S
             ) from exc
+
+    @asynccontextmanager
+    async def _pooled(self, pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+        """A connection of `pool`, first come first served; TimeoutError after `CONNECT_TIMEOUT_S`.
+
+        asyncpg's own wait is not fair: a freed connection wakes the longest waiter, but a request
+        arriving before that one runs takes it, and the one woken waits again at the back. With 64
+        requests on 10 connections that was PostgreSQL's p99 at 1,000,000 sites (100-450 ms against a
+        p50 of 3-9 ms). A FIFO semaphore of the pool's size admits requests in order, so the pool
+        always has a connection free for the one admitted (asked without asyncpg's wait_for task)."""
+        async with asyncio.timeout(CONNECT_TIMEOUT_S):
+            await self._turns.acquire()
+            try:
+                db = await pool.acquire()
+            except BaseException:
+                self._turns.release()
+                raise
+        try:
+            yield db
+        finally:
+            try:
+                await pool.release(db)
+            finally:
+                self._turns.release()
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[asyncpg.Connection]:
