@@ -5,6 +5,7 @@ served. Every page is checked with axe; screenshots land in var/screenshots/mana
 
 from __future__ import annotations
 
+import math
 import struct
 import zlib
 from collections.abc import AsyncIterator
@@ -13,9 +14,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from backend.street_exponent import MIN_SAMPLES
 from tests.browser import PHONE, SCREENSHOTS, check, look
 from tests.conftest import SITE, Backend, BackendFactory
 from tests.manage_helpers import PASSWORD, invite_path, setup_path
+from tests.test_api_public import METRES_PER_DEGREE, ibeacon, key, resolve, site_with
 
 
 def _tile_png() -> bytes:
@@ -216,3 +219,30 @@ async def test_a_viewer_sees_the_site_and_its_place_on_the_map_without_a_form(
     await expect(shown.get_by_role("img", name="Position")).to_be_visible()
     assert "Sa 8\u201312 Uhr" in await shown.locator("dl.facts").inner_text()
     assert await shown.locator("form[method=post] button[type=submit]").count() == 1  # only "Sign out"
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+async def test_staff_see_in_words_that_the_n_in_use_was_learnt_from_passers_by(
+    make_backend: BackendFactory, browser: Any, width: str
+) -> None:
+    """Two sites 40 m apart; phones between them teach the street's n (`backend/street_exponent.py`),
+    and the settings page says so: the n in use and where it came from."""
+    backend = await make_backend(faint_rssi_dbm=-127)
+    a = await site_with(backend)
+    b = await site_with(backend, {**SITE, "name": "Tafel", "lat": SITE["lat"] + 40.0 / METRES_PER_DEGREE})  # type: ignore[operator]
+    await backend.json("POST", f"/v1/admin/sites/{a}/beacons", 201, json=ibeacon(1))
+    await backend.json("POST", f"/v1/admin/sites/{b}/beacons", 201, json=ibeacon(2))
+    for i in range(MIN_SAMPLES):  # a street of n = 2.5, whole dBm as phones send them
+        near, far = 8.0 + i, 32.0 - i
+        await resolve(
+            backend,
+            {"beacon": key(1), "rssi": round(-59 - 25.0 * math.log10(near))},
+            {"beacon": key(2), "rssi": round(-59 - 25.0 * math.log10(far))},
+        )
+    signed_in = await _signed_in(backend, browser, "en-GB")
+    page = await look(
+        browser, str(backend.client.make_url(f"/manage/sites/{a}")), f"manage-site-street-n-{width}",
+        phone=width == "phone", storage_state=signed_in, locale="en-GB",
+    )  # fmt: skip
+    told = await page.locator("body").inner_text()
+    assert "learnt from passers-by between your site and its neighbours" in told, told
